@@ -1,0 +1,5 @@
+"""`python -m exprgrad`: the same as the `exprgrad` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""Variable values from the command line: ``--a 2``, ``--a=2``, ``--b -3``, ``--var svg=2``.
+
+The CLI hands over, in their original order, the words its option parser did not recognise; this module sorts them
+into bindings and positional words. Names that collide with exprgrad's own options (``--svg``, ``--format``,
+``--help``) are bound with ``--var NAME=VALUE`` or written after ``--``, where no option is recognised.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .errors import BindingError
+
+# The number syntax of the language itself, with a sign: no `inf`, `nan`, `1_000` or surrounding spaces, which
+# Python's float() would accept.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NAME = re.compile(r"[^\W\d]\w*")
+
+
+@dataclass
+class Arguments:
+    """Words sorted out of an argument list: variable values and the remaining positional words."""
+
+    values: dict[str, float] = field(default_factory=dict)
+    positional: list[str] = field(default_factory=list)
+
+
+def parse_number(text: str, what: str) -> float:
+    """`text` as a finite float, or a BindingError that says what was expected for `what`."""
+    if not _NUMBER.fullmatch(text):
+        raise BindingError(f"{what} must be a number (like 2, -3.5 or 1e-3), got {text!r}")
+    value = float(text)
+    if not math.isfinite(value):
+        raise BindingError(f"{what} is too large for a float: {text}")
+    return value
+
+
+def _add(arguments: Arguments, name: str, text: str, spelled: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise BindingError(f"{spelled}: {name!r} is not a variable name")
+    if name in arguments.values:
+        raise BindingError(f"{name} is given more than once ({spelled}); give each variable one value")
+    arguments.values[name] = parse_number(text, f"the value of {name}")
+
+
+def parse_var_option(assignments: Iterable[str], into: Arguments) -> None:
+    """Add ``NAME=VALUE`` words (from ``--var``) to `into`."""
+    for assignment in assignments:
+        name, equals, text = assignment.partition("=")
+        if not equals:
+            raise BindingError(f"--var takes NAME=VALUE, got {assignment!r}")
+        _add(into, name.strip(), text.strip(), f"--var {assignment}")
+
+
+def parse_words(words: Sequence[str]) -> Arguments:
+    """Sort words into ``--name value`` / ``--name=value`` bindings and positional words."""
+    arguments = Arguments()
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if word.startswith("--") and len(word) > 2:
+            name, equals, text = word[2:].partition("=")
+            if not equals:
+                if index >= len(words):
+                    raise BindingError(f"{word} needs a value: {word} VALUE")
+                text = words[index]
+                index += 1
+            _add(arguments, name, text, word)
+        elif word.startswith("-") and len(word) > 1 and not _NUMBER.fullmatch(word):
+            raise BindingError(f"unknown option {word}; variables are bound with two dashes: -{word} VALUE")
+        else:
+            arguments.positional.append(word)
+    return arguments

@@ -1,0 +1,375 @@
+"""Scalar reverse-mode autodiff: the `Value` node and the passes over a graph of them.
+
+A `Value` stores its inputs as an ordered tuple (``a*a`` has two edges to ``a``) and a reference to its `Op` in the
+registry; it holds no closure. Every pass is a loop over a topological order computed with an explicit stack, so
+graphs of any depth work.
+
+>>> a = Value(2.0, label="a")
+>>> b = Value(-3.0, label="b")
+>>> L = (a * b + 10) * -2
+>>> L.backward()
+>>> L.data, a.grad, b.grad
+(-8.0, 6.0, -4.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .errors import EvaluationError
+from .ops import (
+    ABS,
+    ADD,
+    COS,
+    DIV,
+    EXP,
+    FLOAT_MATH,
+    LOG,
+    MUL,
+    NEG,
+    POW,
+    RELU,
+    SIGMOID,
+    SIN,
+    SQRT,
+    SUB,
+    TANH,
+    DomainError,
+    Op,
+    sign,
+    step,
+)
+from .textform import format_number, node_text
+
+Number = int | float
+
+
+class Value:
+    """A scalar in a computation graph: its value (`data`), d(output)/d(self) (`grad`), its inputs and op.
+
+    Leaves made with ``Value(x)`` are variables: they receive gradients. Plain numbers mixed into arithmetic become
+    constants (``needs_grad`` is False), which is why ``x**2`` never asks for ``log(x)``.
+    """
+
+    __slots__ = ("data", "grad", "inputs", "label", "needs_grad", "op")
+
+    data: float
+    grad: float
+    inputs: tuple[Value, ...]
+    op: Op | None
+    label: str
+    needs_grad: bool
+
+    def __init__(self, data: Number, label: str = "", *, needs_grad: bool = True) -> None:
+        self.data = float(data)
+        self.grad = 0.0
+        self.inputs = ()
+        self.op = None
+        self.label = label
+        self.needs_grad = needs_grad
+
+    # -- arithmetic, micrograd style: Values mix with ints and floats on either side --------------------------
+
+    def __add__(self, other: Value | Number) -> Value:
+        return apply(ADD, self, as_value(other))
+
+    def __radd__(self, other: Number) -> Value:
+        return apply(ADD, as_value(other), self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return apply(SUB, self, as_value(other))
+
+    def __rsub__(self, other: Number) -> Value:
+        return apply(SUB, as_value(other), self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return apply(MUL, self, as_value(other))
+
+    def __rmul__(self, other: Number) -> Value:
+        return apply(MUL, as_value(other), self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return apply(DIV, self, as_value(other))
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return apply(DIV, as_value(other), self)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        return apply(POW, self, as_value(other))
+
+    def __rpow__(self, other: Number) -> Value:
+        return apply(POW, as_value(other), self)
+
+    def __neg__(self) -> Value:
+        return apply(NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return apply(ABS, self)
+
+    def exp(self) -> Value:
+        """e to the power of this value."""
+        return apply(EXP, self)
+
+    def log(self) -> Value:
+        """The natural logarithm."""
+        return apply(LOG, self)
+
+    def tanh(self) -> Value:
+        """The hyperbolic tangent."""
+        return apply(TANH, self)
+
+    def sigmoid(self) -> Value:
+        """The logistic function 1 / (1 + exp(-x)), computed without overflow."""
+        return apply(SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative at 0 is taken as 0."""
+        return apply(RELU, self)
+
+    def sin(self) -> Value:
+        """The sine (radians)."""
+        return apply(SIN, self)
+
+    def cos(self) -> Value:
+        """The cosine (radians)."""
+        return apply(COS, self)
+
+    def sqrt(self) -> Value:
+        """The square root."""
+        return apply(SQRT, self)
+
+    def backward(self) -> None:
+        """Fill in `grad` of every node this one depends on with d(self)/d(node). Calling it again gives the same."""
+        backward(self)
+
+    # -- micrograd's private names, so walk-through code that draws graphs runs unchanged ----------------------
+
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.inputs)
+
+    @property
+    def _op(self) -> str:
+        return "" if self.op is None else self.op.symbol
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def _repr_svg_(self) -> str:
+        """The graph of this value as SVG, for Jupyter (rendered in-process when no Graphviz is installed)."""
+        from .dot import graph_svg
+
+        return graph_svg(topological_order(self)).decode("utf-8")
+
+
+def as_value(x: Value | Number) -> Value:
+    """`x` itself if it is a Value, else a constant node holding it."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, (int, float)):
+        return constant(float(x))
+    raise TypeError(f"cannot use {type(x).__name__} in a Value expression")
+
+
+def constant(x: float, label: str = "") -> Value:
+    """A leaf that takes no gradient (a number written in a program, or a Python number in arithmetic)."""
+    return Value(x, label or format_number(x), needs_grad=False)
+
+
+def apply(op: Op, *inputs: Value) -> Value:
+    """A new node: `op` applied to `inputs`, its data computed now."""
+    try:
+        data = op.forward(*[node.data for node in inputs])
+    except DomainError as error:
+        raise EvaluationError(f"math error in {op.name} of {_inputs_text(inputs)}: {error}", op_name=op.name) from None
+    node = Value.__new__(Value)
+    node.data = data
+    node.grad = 0.0
+    node.inputs = inputs
+    node.op = op
+    node.label = ""
+    node.needs_grad = any(node.needs_grad for node in inputs)
+    return node
+
+
+def _inputs_text(inputs: Iterable[Value]) -> str:
+    return ", ".join(f"{describe_shallow(node)} = {node.data!r}" for node in inputs)
+
+
+def node_error(node: Value, reason: str) -> EvaluationError:
+    """An EvaluationError that names `node`, its op and its inputs' values."""
+    assert node.op is not None
+    label = describe(node)
+    message = f"math error at node {label!r} ({node.op.name} of {_inputs_text(node.inputs)}): {reason}"
+    return EvaluationError(message, node_label=label, op_name=node.op.name)
+
+
+def describe(node: Value) -> str:
+    """How a node is named in messages: its label, or its op applied to its inputs' labels."""
+    if node.label or node.op is None:
+        return node.label or format_number(node.data)
+    return node_text(node.op, [describe_shallow(child) for child in node.inputs])
+
+
+def describe_shallow(node: Value) -> str:
+    """A node's label, or its op name when it has none (never recurses)."""
+    if node.label:
+        return node.label
+    return format_number(node.data) if node.op is None else f"<{node.op.name}>"
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, inputs before users, `root` last. Iterative: any depth works."""
+    order: list[Value] = []
+    seen: set[int] = set()
+    # Each entry is (node, expanded): a node is emitted the second time it is popped, after all its inputs.
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for child in reversed(node.inputs):
+            if id(child) not in seen:
+                stack.append((child, False))
+    return order
+
+
+def forward(order: Sequence[Value]) -> None:
+    """Recompute `data` of every op node in `order` from its inputs (leaves keep the data they hold)."""
+    node: Value | None = None
+    try:
+        for node in order:
+            op = node.op
+            if op is not None:
+                node.data = op.forward(*[child.data for child in node.inputs])
+    except DomainError as error:
+        assert node is not None
+        raise node_error(node, str(error)) from None
+
+
+def backward(root: Value, order: Sequence[Value] | None = None) -> None:
+    """Set `grad` of every node in `order` (default: all `root` depends on) to d(root)/d(node).
+
+    Gradients are reset first, so a second call gives the same numbers, not doubled ones. Nodes that do not
+    depend on any variable (constants) keep grad 0.0 and are not differentiated into, and a node whose gradient is
+    exactly 0 passes nothing back.
+    """
+    if order is None:
+        order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    isfinite = math.isfinite
+    node = root
+    try:
+        for node in reversed(order):
+            if not node.needs_grad:
+                continue
+            grad = node.grad
+            if grad == 0.0:
+                # Nothing to pass back. Skipping also makes 0 * (an infinite local derivative) count as 0: the
+                # node does not influence the output, whatever its own derivative.
+                continue
+            if not isfinite(grad):
+                label = describe(node)
+                raise EvaluationError(f"math error at node {label!r}: its gradient overflows", node_label=label)
+            op = node.op
+            if op is None:
+                continue
+            inputs = node.inputs
+            values = [child.data for child in inputs]
+            for child, partial in zip(inputs, op.partials, strict=True):
+                if child.needs_grad:
+                    child.grad += grad * partial(FLOAT_MATH, *values, node.data)
+    except (DomainError, ZeroDivisionError, OverflowError) as error:
+        reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
+        raise node_error(node, f"cannot differentiate: {reason}") from None
+
+
+class ValueMath:
+    """The math namespace over Values: local partials evaluated with it become differentiable graphs."""
+
+    @staticmethod
+    def number(x: Value) -> float:
+        return x.data
+
+    @staticmethod
+    def exp(x: Value) -> Value:
+        return apply(EXP, x)
+
+    @staticmethod
+    def log(x: Value) -> Value:
+        return apply(LOG, x)
+
+    @staticmethod
+    def sin(x: Value) -> Value:
+        return apply(SIN, x)
+
+    @staticmethod
+    def cos(x: Value) -> Value:
+        return apply(COS, x)
+
+    @staticmethod
+    def sqrt(x: Value) -> Value:
+        return apply(SQRT, x)
+
+    @staticmethod
+    def pow(x: Value, y: Value) -> Value:
+        return apply(POW, x, y)
+
+    @staticmethod
+    def step(x: Value) -> Value:
+        # Piecewise constant: its derivative is 0 wherever it exists, so it enters the graph as a constant.
+        return constant(step(x.data))
+
+    @staticmethod
+    def sign(x: Value) -> Value:
+        return constant(sign(x.data))
+
+
+VALUE_MATH = ValueMath()
+
+
+def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[int, Value]:
+    """d(root)/d(node) for every node that needs a gradient, as Values that can themselves be differentiated.
+
+    The result maps ``id(node)`` to the gradient node. This is the backward pass written with Value operations;
+    running `backward` on one of its entries gives second derivatives.
+    """
+    if order is None:
+        order = topological_order(root)
+    one = constant(1.0)
+    grads: dict[int, Value] = {id(root): one}
+    node = root
+    try:
+        for node in reversed(order):
+            grad = grads.get(id(node))
+            op = node.op
+            if grad is None or op is None or not node.needs_grad:
+                continue
+            for child, partial in zip(node.inputs, op.partials, strict=True):
+                if not child.needs_grad:
+                    continue
+                local: Any = partial(VALUE_MATH, *node.inputs, node)
+                contribution = grad if _is_one(local) else grad * local
+                previous = grads.get(id(child))
+                grads[id(child)] = contribution if previous is None else previous + contribution
+    except (DomainError, ZeroDivisionError, EvaluationError) as error:
+        reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
+        raise node_error(node, f"cannot differentiate twice: {reason}") from None
+    return grads
+
+
+def _is_one(x: Any) -> bool:
+    return isinstance(x, float) and x == 1.0

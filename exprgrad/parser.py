@@ -1,0 +1,362 @@
+"""From program text to a `Program`: Lark's LALR parser with callbacks that build the graph as they go.
+
+The grammar lives in ``grammars/expr.lark``. Lark calls one method of `_GraphBuilder` per reduced rule (the method
+names are the grammar's aliases), so no parse tree is built and nothing recurses per node: the LALR parser keeps
+its own stack, and every callback does a constant amount of work.
+
+Problems that are not syntax (an unknown function, a name assigned twice) are remembered, not raised, while
+parsing goes on: a syntax error anywhere in the text is reported first, and only a text that parses cleanly gets
+its first such problem reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import threading
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from .engine import Value, constant
+from .errors import ParseError
+from .ops import ADD, CONSTANTS, DIV, FUNCTIONS, IDENTITY, MUL, NEG, POW, SUB, Op
+from .program import Program
+
+if TYPE_CHECKING:
+    from lark import Lark
+
+
+class Token(Protocol):
+    """What the callbacks use of a Lark token (Lark types the positions as optional; with this lexer they are set)."""
+
+    type: str
+    value: str
+    start_pos: int
+    end_pos: int
+
+
+# Labels of unnamed nodes are their source text; past this length the middle is elided, which keeps labelling
+# constant-time per node however large the expression.
+MAX_LABEL_LENGTH = 48
+
+
+class Span(NamedTuple):
+    """A node as the parser passes it around: the node and where its text starts and ends."""
+
+    node: Value
+    start: int
+    end: int
+
+
+class _Statement(NamedTuple):
+    name: str | None
+    node: Value
+
+
+class _GraphBuilder:
+    """The parser's callbacks and the state of the one parse under way."""
+
+    def __init__(self) -> None:
+        self.reset("", "")
+
+    def reset(self, text: str, source_name: str) -> None:
+        self.text = text
+        self.source_name = source_name
+        self.nodes: list[Value] = []
+        self.scope: dict[str, Value] = {}
+        self.variables: dict[str, Value] = {}
+        self.defaults: dict[str, float] = {}
+        self.assigned_at: dict[str, int] = {}
+        self.first_use: dict[str, int] = {}
+        # Nodes whose label is a name (variables and assigned results): naming one again makes an alias node.
+        self.named: set[int] = set()
+        # Fresh literal leaves (numbers, pi): an assignment of one makes an input variable.
+        self.literals: set[int] = set()
+        self.problem: ParseError | None = None
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _report(self, message: str, position: int) -> Span:
+        if self.problem is None:
+            self.problem = error_at(self.text, position, message, self.source_name)
+        # A stand-in node lets parsing go on, so that a later syntax error still wins.
+        return Span(constant(0.0), position, position)
+
+    def _label(self, start: int, end: int) -> str:
+        text = self.text
+        if end - start <= MAX_LABEL_LENGTH:
+            piece = text[start:end]
+        else:
+            half = MAX_LABEL_LENGTH // 2 - 1
+            piece = f"{text[start : start + half]}…{text[end - half : end]}"
+        return " ".join(piece.split())
+
+    def _node(self, op: Op, inputs: tuple[Value, ...], start: int, end: int) -> Span:
+        node = Value.__new__(Value)
+        node.data = math.nan
+        node.grad = 0.0
+        node.inputs = inputs
+        node.op = op
+        node.label = self._label(start, end)
+        node.needs_grad = any(child.needs_grad for child in inputs)
+        self.nodes.append(node)
+        return Span(node, start, end)
+
+    def _binary(self, op: Op, operands: list[Span]) -> Span:
+        left, right = operands
+        return self._node(op, (left.node, right.node), left.start, right.end)
+
+    def _literal(self, value: float, label: str, start: int, end: int) -> Span:
+        node = constant(value, label)
+        self.nodes.append(node)
+        self.literals.add(id(node))
+        return Span(node, start, end)
+
+    def _take_fresh_literal(self, node: Value) -> bool:
+        """If `node` is the literal just read, remove it (the caller replaces it) and say so."""
+        if id(node) not in self.literals or self.nodes[-1] is not node:
+            return False
+        self.nodes.pop()
+        # Forget its id too: once the node is freed, Python may give the same id to a new node.
+        self.literals.discard(id(node))
+        return True
+
+    # -- callbacks, named after the grammar's aliases; Lark passes each the list of its rule's children -----------
+
+    def number(self, children: list[Token]) -> Span:
+        (token,) = children
+        value = float(token.value)
+        if not math.isfinite(value):
+            return self._report(f"the number {token} is too large for a float", token.start_pos)
+        return self._literal(value, str(token), token.start_pos, token.end_pos)
+
+    def name(self, children: list[Token]) -> Span:
+        (token,) = children
+        name = str(token)
+        start, end = token.start_pos, token.end_pos
+        node = self.scope.get(name)
+        if node is not None:
+            return Span(node, start, end)
+        if name in CONSTANTS:
+            return self._literal(CONSTANTS[name], name, start, end)
+        if name in FUNCTIONS:
+            return self._report(f"{name} is a function: call it as {name}(...)", start)
+        node = Value(math.nan, name)
+        self.nodes.append(node)
+        self.scope[name] = self.variables[name] = node
+        self.named.add(id(node))
+        self.first_use[name] = start
+        return Span(node, start, end)
+
+    def call(self, children: list[Any]) -> Span:
+        name_token: Token = children[0]
+        arguments: list[Span] = children[1] if len(children) == 3 else []
+        closing: Token = children[-1]
+        name = str(name_token)
+        start = name_token.start_pos
+        op = FUNCTIONS.get(name)
+        if op is None:
+            return self._report(f"unknown function {name!r}{_suggestion(name, FUNCTIONS)}", start)
+        if len(arguments) != op.arity:
+            plural = "" if op.arity == 1 else "s"
+            return self._report(f"{name} takes {op.arity} argument{plural}, got {len(arguments)}", start)
+        return self._node(op, tuple(a.node for a in arguments), start, closing.end_pos)
+
+    def arguments(self, children: list[Span]) -> list[Span]:
+        return children
+
+    def group(self, children: list[Any]) -> Span:
+        opening, inner, closing = children
+        return Span(inner.node, opening.start_pos, closing.end_pos)
+
+    def neg(self, children: list[Any]) -> Span:
+        minus, operand = children
+        node = operand.node
+        if self._take_fresh_literal(node):
+            # `-3` is one constant, not a negation of 3; `b = -3` then reads as a signed literal.
+            return self._literal(-node.data, self._label(minus.start_pos, operand.end), minus.start_pos, operand.end)
+        return self._node(NEG, (node,), minus.start_pos, operand.end)
+
+    def pos(self, children: list[Any]) -> Span:
+        plus, operand = children
+        return Span(operand.node, plus.start_pos, operand.end)
+
+    def add(self, children: list[Span]) -> Span:
+        return self._binary(ADD, children)
+
+    def sub(self, children: list[Span]) -> Span:
+        return self._binary(SUB, children)
+
+    def mul(self, children: list[Span]) -> Span:
+        return self._binary(MUL, children)
+
+    def div(self, children: list[Span]) -> Span:
+        return self._binary(DIV, children)
+
+    def pow(self, children: list[Span]) -> Span:
+        return self._binary(POW, children)
+
+    def assign(self, children: list[Any]) -> _Statement:
+        name_token, value = children
+        name = str(name_token)
+        position = name_token.start_pos
+        node = value.node
+        if name in CONSTANTS or name in FUNCTIONS:
+            kind = "constant" if name in CONSTANTS else "function"
+            self._report(f"{name} is a built-in {kind} and cannot be assigned", position)
+            return _Statement(name, node)
+        if name in self.assigned_at:
+            line = line_and_column(self.text, self.assigned_at[name])[0]
+            self._report(f"{name} is assigned twice (first on line {line}); use a new name", position)
+            return _Statement(name, node)
+        if name in self.first_use:
+            line, column = line_and_column(self.text, self.first_use[name])
+            self._report(f"{name} is used (line {line}, column {column}) before it is assigned", position)
+            return _Statement(name, node)
+        self.assigned_at[name] = position
+        if self._take_fresh_literal(node):
+            # `b = -3`: an input variable with a value given in the program.
+            node = Value(node.data, name)
+            self.nodes.append(node)
+            self.variables[name] = node
+            self.defaults[name] = node.data
+        elif id(node) in self.named:
+            # `d = e`: the name gets a node of its own, so that every name has a row.
+            node = self._node(IDENTITY, (node,), position, value.end).node
+            node.label = name
+        else:
+            node.label = name
+        self.named.add(id(node))
+        self.scope[name] = node
+        return _Statement(name, node)
+
+    def output(self, children: list[Span]) -> _Statement:
+        return _Statement(None, children[0].node)
+
+    def start(self, statements: list[_Statement]) -> Program:
+        if not statements:
+            raise error_at(
+                self.text, len(self.text), "the program is empty: write an expression, e.g. a*b + c", self.source_name
+            )
+        last = statements[-1]
+        return Program(
+            nodes=self.nodes,
+            output=last.node,
+            variables=self.variables,
+            defaults=self.defaults,
+            assigned=frozenset(self.assigned_at),
+        )
+
+
+def _suggestion(name: str, known: Iterable[str]) -> str:
+    matches = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {matches[0]}?)" if matches else ""
+
+
+def line_and_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line_start = text.rfind("\n", 0, position) + 1
+    return text.count("\n", 0, position) + 1, position - line_start + 1
+
+
+def error_at(text: str, position: int, message: str, source_name: str = "") -> ParseError:
+    """A ParseError pointing at `position` in `text`."""
+    line, column = line_and_column(text, position)
+    line_start = text.rfind("\n", 0, position) + 1
+    line_end = text.find("\n", position)
+    source_line = text[line_start : len(text) if line_end < 0 else line_end].rstrip("\r")
+    return ParseError(message, line=line, column=column, source_line=source_line, source_name=source_name)
+
+
+def grammar_text() -> str:
+    """The grammar: from the installed package, else from the checkout's top-level ``grammars/`` folder."""
+    packaged = resources.files("exprgrad") / "grammars" / "expr.lark"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / "grammars" / "expr.lark").read_text(encoding="utf-8")
+
+
+_builder = _GraphBuilder()
+# The callbacks carry the state of one parse, so parses take turns.
+_parse_lock = threading.Lock()
+
+
+@functools.cache
+def _lark_parser() -> Lark:
+    from lark import Lark
+
+    return Lark(grammar_text(), parser="lalr", lexer="contextual", transformer=_builder, maybe_placeholders=False)
+
+
+def parse(text: str, *, source_name: str = "") -> Program:
+    """Parse a program into a `Program` graph (raises `ParseError`). Its variables are bound at evaluation."""
+    from lark.exceptions import UnexpectedInput
+
+    parser = _lark_parser()
+    with _parse_lock:
+        _builder.reset(text, source_name)
+        try:
+            program: Program = parser.parse(text)  # type: ignore[assignment]
+        except UnexpectedInput as error:
+            raise _syntax_error(text, error, source_name) from None
+        problem = _builder.problem
+        _builder.reset("", "")
+    if problem is not None:
+        raise problem
+    return program
+
+
+# How the grammar's terminals are named in messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "_SEPARATOR": "';'",
+    "_POW": "'**'",
+    "$END": "the end of the program",
+}
+
+
+def _terminal_word(name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    pattern = {t.name: t.pattern for t in _lark_parser().terminals}.get(name)
+    if pattern is not None and pattern.type == "str":
+        return repr(pattern.value)
+    return name.lower()
+
+
+def _expected_words(names: Iterable[str]) -> str:
+    words = sorted({_terminal_word(n) for n in names})
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _syntax_error(text: str, error: Any, source_name: str) -> ParseError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    if isinstance(error, UnexpectedCharacters):
+        position: int = error.pos_in_stream or 0
+        character = text[position]
+        what = "a control character" if not character.isprintable() else repr(character)
+        message = f"unexpected character {what}"
+        if error.allowed:
+            message += f"; expected {_expected_words(error.allowed)}"
+        return error_at(text, position, message, source_name)
+    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+        token = error.token
+        shown = "a line break" if token.type == "_SEPARATOR" and token.value != ";" else repr(str(token))
+        message = f"unexpected {shown}; expected {_expected_words(error.expected)}"
+        return error_at(text, token.start_pos, message, source_name)
+    expected = getattr(error, "expected", None) or ()
+    message = "the program ends too early"
+    if expected:
+        message += f"; expected {_expected_words(expected)}"
+    assert isinstance(error, (UnexpectedToken, UnexpectedEOF))
+    return error_at(text, len(text.rstrip()), message, source_name)
+
+
+__all__ = ["ParseError", "Program", "parse"]

@@ -1,0 +1,115 @@
+"""A parsed program: its graph in topological order, its variables, and evaluation at given values.
+
+>>> from exprgrad import parse
+>>> program = parse("e = a*b; d = e + c; L = d*f")
+>>> result = program(a=2, b=-3, c=10, f=-2)
+>>> result.value, result.gradients
+(-8.0, {'a': 6.0, 'b': -4.0, 'c': -2.0, 'f': 4.0})
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .engine import Value, backward, forward
+from .errors import BindingError
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The numbers of one evaluation: output value, d(output)/d(variable), and every node's data and grad."""
+
+    output: str
+    value: float
+    gradients: dict[str, float]
+    data: tuple[float, ...]
+    # None where a node does not depend on any variable (a constant): it takes no gradient.
+    grads: tuple[float | None, ...]
+
+
+@dataclass(eq=False)
+class Program:
+    """A parsed program. `nodes` are in topological order (inputs first, the output last among its own inputs)."""
+
+    nodes: list[Value]
+    output: Value
+    variables: dict[str, Value]
+    defaults: dict[str, float]
+    assigned: frozenset[str]
+    _input_ids: list[tuple[int, ...]] | None = field(default=None, repr=False)
+
+    @property
+    def output_name(self) -> str:
+        """The label of the output node: the name it was assigned to, or its source text."""
+        return self.output.label
+
+    @property
+    def free_variables(self) -> list[str]:
+        """The variables whose values must come from outside the program, in order of first appearance."""
+        return [name for name in self.variables if name not in self.defaults]
+
+    def output_index(self) -> int:
+        """The position of the output node in `nodes`."""
+        return next(index for index in range(len(self.nodes) - 1, -1, -1) if self.nodes[index] is self.output)
+
+    def input_ids(self) -> list[tuple[int, ...]]:
+        """For each node, the positions in `nodes` of its inputs (in order, duplicates kept)."""
+        if self._input_ids is None:
+            position = {id(node): index for index, node in enumerate(self.nodes)}
+            self._input_ids = [tuple(position[id(child)] for child in node.inputs) for node in self.nodes]
+        return self._input_ids
+
+    def bind(self, bindings: Mapping[str, float]) -> None:
+        """Set every variable's value from `bindings` and the program's own defaults (raises `BindingError`)."""
+        unknown = [name for name in bindings if name not in self.variables]
+        if unknown:
+            raise BindingError(_unknown_message(unknown, self))
+        overridden = [name for name in bindings if name in self.defaults]
+        if overridden:
+            names = ", ".join(overridden)
+            raise BindingError(f"{names} already given a value in the program; drop the option or the assignment")
+        missing = [name for name in self.free_variables if name not in bindings]
+        if missing:
+            options = " ".join(f"--{name} VALUE" for name in missing)
+            raise BindingError(f"no value for {', '.join(missing)}: pass {options}")
+        for name, node in self.variables.items():
+            value = bindings[name] if name in bindings else self.defaults[name]
+            if not math.isfinite(value):
+                raise BindingError(f"the value of {name} must be a finite number, got {value!r}")
+            node.data = float(value)
+
+    def run(self, bindings: Mapping[str, float]) -> None:
+        """Bind, then run forward and backward: every node's `data` and `grad` are filled in place."""
+        self.bind(bindings)
+        forward(self.nodes)
+        backward(self.output, self.nodes)
+
+    def evaluate(self, bindings: Mapping[str, float] | None = None) -> Evaluation:
+        """Run the program at `bindings` and return a snapshot of every number."""
+        self.run(bindings or {})
+        return Evaluation(
+            output=self.output_name,
+            value=self.output.data,
+            gradients={name: node.grad for name, node in self.variables.items()},
+            data=tuple(node.data for node in self.nodes),
+            grads=tuple(node.grad if node.needs_grad else None for node in self.nodes),
+        )
+
+    def __call__(self, **bindings: float) -> Evaluation:
+        """`program(a=2, b=-3)`: shorthand for `evaluate`."""
+        return self.evaluate(bindings)
+
+
+def _unknown_message(unknown: list[str], program: Program) -> str:
+    import difflib
+
+    known = list(program.variables)
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean --{close[0]}?)" if close else ""
+        parts.append(f"{name}{hint}")
+    listing = ", ".join(known) if known else "none"
+    return f"no variable named {', '.join(parts)} in the program (its variables: {listing})"

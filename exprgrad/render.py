@@ -1,0 +1,42 @@
+"""The terminal table: one row per node in topological order, then the output's value."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .program import Evaluation, Program
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def number_text(x: float | None, precision: int | None) -> str:
+    """A number for people: exact (shortest round-trip) by default, or `precision` significant digits."""
+    if x is None:
+        return "-"
+    if precision is None:
+        return repr(x)
+    return f"{x:.{precision}g}"
+
+
+def print_table(console: Console, program: Program, evaluation: Evaluation, precision: int | None = None) -> None:
+    """Print the node table and the output line to `console`."""
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("node", overflow="fold")
+    table.add_column("op")
+    table.add_column("data", justify="right", no_wrap=True)
+    table.add_column("grad", justify="right", no_wrap=True)
+    output_index = program.output_index()
+    for index, node in enumerate(program.nodes):
+        op = node.op.name if node.op is not None else ("variable" if node.needs_grad else "constant")
+        table.add_row(
+            node.label,
+            op,
+            number_text(evaluation.data[index], precision),
+            number_text(evaluation.grads[index], precision),
+            style="bold" if index == output_index else None,
+        )
+    console.print(table)
+    console.print(f"{evaluation.output} = {number_text(evaluation.value, precision)}", markup=False, highlight=False)

@@ -1,0 +1,27 @@
+"""Running the CLI in-process for tests."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner, Result
+
+from exprgrad.cli import app
+
+WALKTHROUGH = ["L = (a*b + c) * f", "--a", "2", "--b", "-3", "--c", "10", "--f", "-2"]
+NEURON = [
+    "n = x1*w1 + x2*w2 + b; o = tanh(n)",
+    "--x1",
+    "2",
+    "--x2",
+    "0",
+    "--w1",
+    "-3",
+    "--w2",
+    "1",
+    "--b",
+    "6.8813735870195432",
+]
+
+
+def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    """Invoke `exprgrad ARGS...` and return the result, stdout and stderr captured apart."""
+    return CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)

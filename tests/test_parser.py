@@ -1,0 +1,174 @@
+"""The language: statements, precedence, numbers, labels, and the errors of a program that does not parse."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from exprgrad import ParseError, parse
+
+
+def value_of(text: str, **bindings: float) -> float:
+    return parse(text).evaluate(bindings).value
+
+
+# Each case is (program, bindings, value): the value is worked out by hand with Python's precedence rules.
+PRECEDENCE = [
+    ("-a**2", {"a": 3}, -9.0),
+    ("(-a)**2", {"a": 3}, 9.0),
+    ("a**b**c", {"a": 2, "b": 3, "c": 2}, 512.0),
+    ("a^b^c", {"a": 2, "b": 3, "c": 2}, 512.0),
+    ("(a**b)**c", {"a": 2, "b": 3, "c": 2}, 64.0),
+    ("2**-1", {}, 0.5),
+    ("2**-a**2", {"a": 1}, 0.5),
+    ("a-b-c", {"a": 10, "b": 3, "c": 2}, 5.0),
+    ("a/b/c", {"a": 12, "b": 3, "c": 2}, 2.0),
+    ("a+b*c", {"a": 1, "b": 2, "c": 3}, 7.0),
+    ("(a+b)*c", {"a": 1, "b": 2, "c": 3}, 9.0),
+    ("a*-b", {"a": 2, "b": 3}, -6.0),
+    ("- - a", {"a": 2}, 2.0),
+    ("+a", {"a": 2}, 2.0),
+    ("-a*b", {"a": 2, "b": 3}, -6.0),
+    ("a - -b", {"a": 2, "b": 3}, 5.0),
+    ("2*a**2", {"a": 3}, 18.0),
+    ("-2**2", {}, -4.0),
+    ("a*b/c*d", {"a": 2, "b": 6, "c": 3, "d": 5}, 20.0),
+    ("tanh(0)+exp(0)+log(1)+sin(0)+cos(0)+sqrt(4)+abs(-3)+relu(-1)+sigmoid(0)", {}, 7.5),
+    ("pi", {}, math.pi),
+]
+
+
+@pytest.mark.parametrize(("text", "bindings", "expected"), PRECEDENCE)
+def test_precedence_and_associativity_follow_python(text: str, bindings: dict[str, float], expected: float) -> None:
+    """Unary minus binds looser than **, ** is right-associative, the rest left-associative."""
+    assert value_of(text, **bindings) == expected
+
+
+@pytest.mark.parametrize(
+    ("literal", "value"), [("2", 2.0), ("2.5", 2.5), (".5", 0.5), ("1e-3", 1e-3), ("1E+3", 1e3), ("2.", 2.0)]
+)
+def test_number_literals(literal: str, value: float) -> None:
+    """Integers, decimals, a leading dot, exponents in either case."""
+    assert value_of(literal) == value
+
+
+def test_statements_separated_by_semicolons_newlines_and_comments() -> None:
+    """`;` and line breaks separate statements; `#` starts a comment; blank lines are fine."""
+    text = "# the walk-through\ne = a*b   # product\n\nd = e + c; L = d*f;\n"
+    program = parse(text)
+    assert program.output_name == "L"
+    assert program.evaluate({"a": 2, "b": -3, "c": 10, "f": -2}).value == -8.0
+
+
+def test_signed_literal_assignment_makes_an_input_variable() -> None:
+    """`b = -3` makes b a variable with a default: it is in the gradients like any other."""
+    program = parse("a = 2; b = -3; L = a*b")
+    result = program.evaluate({})
+    assert result.value == -6.0
+    assert result.gradients == {"a": -3.0, "b": 2.0}
+    assert program.free_variables == []
+
+
+def test_each_variable_is_one_node() -> None:
+    """However often a name is used, it is one node."""
+    program = parse("a*a + a")
+    assert sum(1 for node in program.nodes if node.label == "a") == 1
+    assert program.evaluate({"a": 3}).gradients == {"a": 7.0}
+
+
+def test_unnamed_nodes_are_labelled_by_their_source_text() -> None:
+    """Intermediate nodes read as the text that made them, named ones by their name."""
+    program = parse("L = (a*b + c) * f")
+    assert [node.label for node in program.nodes] == ["a", "b", "a*b", "c", "a*b + c", "f", "L"]
+
+
+def test_alias_gets_its_own_node() -> None:
+    """`d = e` gives d a row of its own (an identity node), so every name is visible."""
+    program = parse("e = a*b; d = e; L = d + 1")
+    labels = [node.label for node in program.nodes]
+    assert "d" in labels and "e" in labels
+    assert program.evaluate({"a": 2, "b": 3}).gradients == {"a": 3.0, "b": 2.0}
+
+
+def test_long_labels_are_elided_in_the_middle() -> None:
+    """A long unnamed expression's label keeps its start and end, so labelling stays constant-time."""
+    text = " + ".join(f"x{i}" for i in range(50))
+    program = parse(text)
+    label = program.output.label
+    assert "…" in label and label.startswith("x0 + x1") and label.endswith("x49")
+
+
+def test_100000_deep_nesting_parses_and_differentiates() -> None:
+    """Parentheses nested 100,000 deep: no recursion anywhere in the pipeline."""
+    depth = 100_000
+    text = "(" * depth + "x" + "+1)" * depth
+    result = parse(text).evaluate({"x": 1.0})
+    assert result.value == depth + 1.0
+    assert result.gradients == {"x": 1.0}
+
+
+def test_100000_deep_unary_nesting() -> None:
+    """tanh(tanh(...)) and - - - ... nested 100,000 deep."""
+    depth = 100_000
+    result = parse("tanh(" * depth + "x" + ")" * depth).evaluate({"x": 0.0})
+    assert result.gradients == {"x": 1.0}
+    assert parse("-" * depth + "x").evaluate({"x": 2.0}).value == 2.0
+
+
+def test_100000_statement_chain() -> None:
+    """x1 = x0*w + b; x2 = x1*w + b; ... 100,000 statements."""
+    n = 100_000
+    lines = [f"x{i + 1} = x{i}*w + b" for i in range(n)]
+    result = parse("\n".join(lines)).evaluate({"x0": 1.0, "w": 1.0, "b": 0.0})
+    assert result.value == 1.0
+    assert result.gradients["x0"] == 1.0
+    assert result.gradients["b"] == float(n)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "fragment"),
+    [
+        ("a*", 1, 3, "ends too early"),
+        ("a +* b", 1, 4, "unexpected '*'"),
+        ("(a", 1, 3, "expected ')'"),
+        ("a)", 1, 2, "unexpected ')'"),
+        ("a b", 1, 3, "unexpected 'b'"),
+        ("x = 1\ny = $", 2, 5, "unexpected character '$'"),
+        ("a = = b", 1, 5, "unexpected '='"),
+        ("", 1, 1, "empty"),
+        ("# only a comment", 1, 17, "empty"),
+        ("tanhh(a)", 1, 1, "did you mean tanh?"),
+        ("tanh(a, b)", 1, 1, "tanh takes 1 argument, got 2"),
+        ("exp()", 1, 1, "exp takes 1 argument, got 0"),
+        ("tanh + 1", 1, 1, "tanh is a function"),
+        ("pi = 3", 1, 1, "built-in constant"),
+        ("log = 3", 1, 1, "built-in function"),
+        ("x = 1; x = 2", 1, 8, "assigned twice"),
+        ("y = x + 1; x = 2", 1, 12, "used (line 1, column 5) before it is assigned"),
+        ("1e999", 1, 1, "too large"),
+    ],
+)
+def test_errors_point_at_the_line_and_column(text: str, line: int, column: int, fragment: str) -> None:
+    """Every parse error carries a 1-based line and column and says what is wrong in words."""
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    error = caught.value
+    assert fragment in error.message
+    assert (error.line, error.column) == (line, column)
+
+
+def test_syntax_error_wins_over_an_earlier_unknown_function() -> None:
+    """A syntax error anywhere is reported before problems like an unknown function earlier in the text."""
+    with pytest.raises(ParseError, match="ends too early"):
+        parse("tanhh(a); b*")
+
+
+def test_error_text_has_the_source_line_and_a_caret() -> None:
+    """str(ParseError) shows line:column, the line, and a caret under the column."""
+    with pytest.raises(ParseError) as caught:
+        parse("x = 1\ny = a +* b", source_name="prog.txt")
+    assert (
+        str(caught.value)
+        == "prog.txt:2:8: unexpected '*'; expected '(', '+', '-', a name or a number\n  y = a +* b\n         ^"
+    )
