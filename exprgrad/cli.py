@@ -1,8 +1,9 @@
 """The `exprgrad` command. The only module that reads argv, prints, or chooses an exit code.
 
-Exit codes: 0 success; 1 a math error (outside a function's domain, overflow, an infinite derivative);
-2 a usage error (the program text, an option, a variable's value); 3 an output file or drawing could not be made;
-130 interrupted (Ctrl-C). A closed stdout pipe ends the process as SIGPIPE does, quietly.
+Exit codes: 0 success; 1 a math error (outside a function's domain, overflow, an infinite derivative) or, for
+`check`, a gradient that disagrees; 2 a usage error (the program text, an option, a variable's value, a bad input
+row); 3 an output file or drawing could not be made; 130 interrupted (Ctrl-C). A closed stdout pipe ends the
+process as SIGPIPE does, quietly.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from .bindings import Arguments, parse_var_option, parse_words
-from .errors import BindingError, EvaluationError, ExprgradError, ParseError
+from .bindings import Arguments, parse_number, parse_var_option, parse_words
+from .errors import BindingError, EvaluationError, ExprgradError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .program import Program
 
 EXIT_MATH = 1
+EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
 EXIT_INTERRUPTED = 130
@@ -39,30 +41,56 @@ app = typer.Typer(
 BINDING_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": ["-h", "--help"]}
 
 
-class TableFormat(str, enum.Enum):
-    """Output formats of a single evaluation."""
+class OutputFormat(str, enum.Enum):
+    """How results are written."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+
+
+class CheckFormat(str, enum.Enum):
+    """How `check` reports."""
 
     table = "table"
     json = "json"
 
 
+ProgramArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="PROGRAM",
+        help='The program, e.g. "L = (a*b + c) * f". Give its variables values with --NAME VALUE.',
+        show_default=False,
+    ),
+]
+FileOption = Annotated[
+    str | None,
+    typer.Option("--file", "-f", metavar="FILE", help="Read the program from FILE ('-' for stdin) instead."),
+]
+VarOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var", metavar="NAME=VALUE", help="Give a variable a value; for names that clash with an option (svg, help)."
+    ),
+]
+
+
 def fail(error: ExprgradError) -> NoReturn:
     """Print `error` on stderr as exprgrad's one-message form and exit with its code."""
-    if isinstance(error, EvaluationError):
-        code = EXIT_MATH
-    elif isinstance(error, (ParseError, BindingError)):
-        code = EXIT_USAGE
-    else:
-        code = EXIT_OUTPUT if _is_output_error(error) else EXIT_USAGE
-    sys.stderr.write(f"exprgrad: error: {error}\n")
-    raise typer.Exit(code)
-
-
-def _is_output_error(error: ExprgradError) -> bool:
     from .dot import RenderError
     from .files import OutputError
+    from .points import RowError
 
-    return isinstance(error, (OutputError, RenderError))
+    if isinstance(error, EvaluationError) or (isinstance(error, RowError) and error.math):
+        code = EXIT_MATH
+    elif isinstance(error, (OutputError, RenderError)):
+        code = EXIT_OUTPUT
+    else:
+        code = EXIT_USAGE
+    sys.stderr.write(f"exprgrad: error: {error}\n")
+    raise typer.Exit(code)
 
 
 def read_program(positional: list[str], file: str | None) -> tuple[str, str]:
@@ -76,7 +104,7 @@ def read_program(positional: list[str], file: str | None) -> tuple[str, str]:
     if len(positional) > 1:
         extra = " ".join(positional[1:])
         raise BindingError(
-            f"unexpected argument {extra!r}: the program is one argument (quote it), values go as --NAME VALUE"
+            f"unexpected argument {extra!r}: the program is one argument (quote it); values go as --NAME VALUE"
         )
     return positional[0], ""
 
@@ -115,46 +143,104 @@ def build_program(
     return program, arguments
 
 
-PROGRAM_HELP = 'The program, e.g. "L = (a*b + c) * f". Bind its variables with --NAME VALUE.'
-FILE_HELP = "Read the program from FILE ('-' for stdin) instead of the argument."
-PRECISION_HELP = "Significant digits in the table and drawings (default: exact)."
-VAR_HELP = "Bind a variable as NAME=VALUE; for names that collide with an option (svg, format, help)."
-
-
 @app.command("eval", context_settings=BINDING_CONTEXT)
 def eval_command(
     ctx: typer.Context,
-    program_argument: Annotated[
-        str | None, typer.Argument(metavar="PROGRAM", help=PROGRAM_HELP, show_default=False)
-    ] = None,
-    file: Annotated[str | None, typer.Option("--file", "-f", metavar="FILE", help=FILE_HELP)] = None,
+    program_argument: ProgramArgument = None,
+    file: FileOption = None,
     output_format: Annotated[
-        TableFormat, typer.Option("--format", help="table (for people) or json.")
-    ] = TableFormat.table,
-    precision: Annotated[int | None, typer.Option(min=1, max=17, help=PRECISION_HELP)] = None,
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            help="table (default), json, csv or tsv; with --points: csv (default), tsv or json (JSON lines).",
+            show_default=False,
+        ),
+    ] = None,
+    precision: Annotated[
+        int | None, typer.Option(min=1, max=17, help="Significant digits in the table and drawings (default: exact).")
+    ] = None,
     svg: Annotated[Path | None, typer.Option(metavar="PATH", help="Draw the graph as SVG to PATH.")] = None,
     dot: Annotated[Path | None, typer.Option(metavar="PATH", help="Write the graph's DOT source to PATH.")] = None,
-    var: Annotated[list[str] | None, typer.Option(metavar="NAME=VALUE", help=VAR_HELP)] = None,
+    points: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Evaluate at every row of FILE ('-' for stdin): CSV with a header of variable names, or JSON lines.",
+        ),
+    ] = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="With --points: report bad rows on stderr and go on.")
+    ] = False,
+    var: VarOption = None,
 ) -> None:
-    """Evaluate PROGRAM: every node's value and d(output)/d(node), as a table or JSON; optionally draw the graph.
+    """Evaluate PROGRAM: every node's value and d(output)/d(node); optionally draw the graph.
 
     Example: exprgrad eval "L = (a*b + c) * f" --a 2 --b -3 --c 10 --f -2
     """
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
+        if points is not None:
+            _eval_points(program, arguments, points, file, output_format, skip_bad, (svg, dot))
+            return
         evaluation = program.evaluate(arguments.values)
         if dot is not None or svg is not None:
             _write_drawings(program, svg, dot, precision)
     except ExprgradError as error:
         fail(error)
-    if output_format is TableFormat.json:
+    if output_format is OutputFormat.json:
         from .formats import evaluation_json
 
         sys.stdout.write(evaluation_json(program, evaluation) + "\n")
+    elif output_format in (OutputFormat.csv, OutputFormat.tsv):
+        from .formats import evaluation_table_text
+
+        delimiter = "," if output_format is OutputFormat.csv else "\t"
+        sys.stdout.write(evaluation_table_text(program, evaluation, delimiter))
     else:
         from .render import print_table
 
         print_table(stdout_console(), program, evaluation, precision)
+
+
+def _eval_points(
+    program: Program,
+    arguments: Arguments,
+    points: str,
+    file: str | None,
+    output_format: OutputFormat | None,
+    skip_bad: bool,
+    drawings: tuple[Path | None, Path | None],
+) -> None:
+    from .points import stream_points
+
+    if output_format is OutputFormat.table:
+        raise BindingError("--points writes csv, tsv or json (JSON lines), not a table")
+    if any(path is not None for path in drawings):
+        raise BindingError("--svg and --dot draw one evaluation; they do not combine with --points")
+    if points == "-" and file == "-":
+        raise BindingError("the program and the points cannot both come from stdin")
+    chosen = (output_format or OutputFormat.csv).value
+    delimiter = "\t" if points.endswith((".tsv", ".tab")) else ","
+    try:
+        source = sys.stdin.buffer if points == "-" else open(points, "rb")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        raise BindingError(f"cannot read {points}: {error.strerror}") from None
+    try:
+        _, skipped = stream_points(
+            program,
+            arguments.values,
+            source,
+            sys.stdout,
+            output_format=chosen,
+            input_delimiter=delimiter,
+            skip_bad=skip_bad,
+            report=sys.stderr,
+        )
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    if skipped:
+        sys.stderr.write(f"exprgrad: skipped {skipped} bad row{'s' if skipped != 1 else ''}\n")
 
 
 def _write_drawings(program: Program, svg: Path | None, dot: Path | None, precision: int | None) -> None:
@@ -168,6 +254,92 @@ def _write_drawings(program: Program, svg: Path | None, dot: Path | None, precis
         write_atomically(dot, source.encode("utf-8"))
     if svg is not None and picture is not None:
         write_atomically(svg, picture)
+
+
+@app.command("grad", context_settings=BINDING_CONTEXT)
+def grad_command(
+    ctx: typer.Context,
+    program_argument: ProgramArgument = None,
+    file: FileOption = None,
+    wrt: Annotated[
+        list[str] | None,
+        typer.Option("--wrt", metavar="NAME", help="Only this variable (repeatable). One --wrt prints a bare number."),
+    ] = None,
+    var: VarOption = None,
+) -> None:
+    """Print d(output)/d(variable) as plain numbers, for scripts.
+
+    One --wrt prints just the number; otherwise one NAME<TAB>VALUE line per variable, in order of first appearance.
+
+    Example: da=$(exprgrad grad "a*b + c" --a 2 --b -3 --c 10 --wrt a)
+    """
+    try:
+        program, arguments = build_program(ctx, program_argument, file, var)
+        wanted = list(wrt or [])
+        unknown = [name for name in wanted if name not in program.variables]
+        if unknown:
+            listing = ", ".join(program.variables) or "none"
+            raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+        gradients = program.evaluate(arguments.values).gradients
+    except ExprgradError as error:
+        fail(error)
+    if len(wanted) == 1:
+        sys.stdout.write(f"{gradients[wanted[0]]!r}\n")
+        return
+    chosen = [name for name in gradients if not wanted or name in wanted]
+    sys.stdout.write("".join(f"{name}\t{gradients[name]!r}\n" for name in chosen))
+
+
+@app.command("check", context_settings=BINDING_CONTEXT)
+def check_command(
+    ctx: typer.Context,
+    program_argument: ProgramArgument = None,
+    file: FileOption = None,
+    expect: Annotated[
+        list[str] | None,
+        typer.Option("--expect", metavar="NAME=VALUE", help="The gradient you expect for NAME (repeatable)."),
+    ] = None,
+    rtol: Annotated[float, typer.Option(min=0.0, help="Relative tolerance.")] = 1e-6,
+    atol: Annotated[float, typer.Option(min=0.0, help="Absolute tolerance.")] = 1e-9,
+    output_format: Annotated[CheckFormat, typer.Option("--format", help="table or json.")] = CheckFormat.table,
+    var: VarOption = None,
+) -> None:
+    """Check every gradient against a finite difference (and against --expect values).
+
+    Exit 0 when all agree, 1 when any disagrees, 2 for usage errors. A variable whose gradient passes through
+    relu or abs exactly at 0 is reported as not differentiable, neither passed nor failed.
+    """
+    from .checking import all_agree, check_gradients
+
+    try:
+        program, arguments = build_program(ctx, program_argument, file, var)
+        expected = _parse_expectations(expect or [])
+        results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
+    except ExprgradError as error:
+        fail(error)
+    if output_format is CheckFormat.json:
+        from .formats import check_json
+
+        sys.stdout.write(check_json(results, ok=all_agree(results), rtol=rtol, atol=atol) + "\n")
+    else:
+        from .render import print_check
+
+        print_check(stdout_console(), results)
+    if not all_agree(results):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _parse_expectations(words: list[str]) -> dict[str, float]:
+    expected: dict[str, float] = {}
+    for word in words:
+        name, equals, text = word.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise BindingError(f"--expect takes NAME=VALUE, got {word!r}")
+        if name in expected:
+            raise BindingError(f"--expect gives {name} more than once")
+        expected[name] = parse_number(text.strip(), f"the expected gradient of {name}")
+    return expected
 
 
 def _print_version(requested: bool) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .program import Evaluation, Program
+
+if TYPE_CHECKING:
+    from .checking import GradientCheck
 
 
 def node_records(program: Program, evaluation: Evaluation) -> list[dict[str, Any]]:
@@ -34,4 +38,55 @@ def evaluation_json(program: Program, evaluation: Evaluation) -> str:
         "nodes": node_records(program, evaluation),
     }
     # allow_nan=False: exprgrad stops with an error before a non-finite number could reach the output.
+    return json.dumps(document, ensure_ascii=False, allow_nan=False)
+
+
+NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs")
+
+
+def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: str) -> str:
+    """CSV (delimiter ",") or TSV ("\\t") with one row per node: id,label,op,data,grad,inputs.
+
+    A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact (repr).
+    """
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(NODE_COLUMNS)
+    for record in node_records(program, evaluation):
+        grad = record["grad"]
+        writer.writerow(
+            [
+                record["id"],
+                record["label"],
+                record["op"],
+                repr(record["data"]),
+                "" if grad is None else repr(grad),
+                " ".join(map(str, record["inputs"])),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def check_json(results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol: float) -> str:
+    """The JSON document of `exprgrad check --format json`."""
+    document = {
+        "ok": ok,
+        "rtol": rtol,
+        "atol": atol,
+        "variables": [
+            {
+                "name": r.name,
+                "autodiff": r.autodiff,
+                "numeric": r.numeric,
+                "numeric_error": r.numeric_error,
+                "expected": r.expected,
+                "verdict": r.verdict,
+                "reason": r.reason,
+            }
+            for r in results
+        ],
+    }
     return json.dumps(document, ensure_ascii=False, allow_nan=False)

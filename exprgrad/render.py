@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .program import Evaluation, Program
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .checking import GradientCheck
 
 
 def number_text(x: float | None, precision: int | None) -> str:
@@ -38,5 +41,47 @@ def print_table(console: Console, program: Program, evaluation: Evaluation, prec
             number_text(evaluation.grads[index], precision),
             style="bold" if index == output_index else None,
         )
-    console.print(table)
+    print_rstripped(console, table)
     console.print(f"{evaluation.output} = {number_text(evaluation.value, precision)}", markup=False, highlight=False)
+
+
+def print_check(console: Console, results: Sequence[GradientCheck]) -> None:
+    """Print the gradient-check table; failing rows say FAIL (and are red on a terminal)."""
+    from rich.table import Table
+
+    from .checking import summary
+
+    table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("variable")
+    table.add_column("autodiff", justify="right", no_wrap=True)
+    table.add_column("numeric", justify="right", no_wrap=True)
+    table.add_column("expected", justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    for result in results:
+        numeric = "-" if result.numeric is None else f"{result.numeric!r} ± {result.numeric_error:.1g}"
+        expected = "-" if result.expected is None else repr(result.expected)
+        failed = result.verdict == "FAIL"
+        table.add_row(
+            result.name,
+            repr(result.autodiff),
+            numeric,
+            expected,
+            result.verdict,
+            style="bold red" if failed else ("yellow" if result.verdict != "ok" else None),
+        )
+    print_rstripped(console, table)
+    for result in results:
+        if result.reason:
+            console.print(f"{result.name}: {result.reason}", markup=False, highlight=False)
+    console.print(summary(results), markup=False, highlight=False)
+
+
+def print_rstripped(console: Console, renderable: object) -> None:
+    """Print a table; off a terminal, without the padding Rich leaves at the end of lines."""
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as capture:
+        console.print(renderable)
+    text = capture.get()
+    console.file.write("".join(line.rstrip() + "\n" for line in text.splitlines()))

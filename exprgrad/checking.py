@@ -1,0 +1,188 @@
+"""Gradient checking: autodiff against a finite-difference estimate and against values the user expects.
+
+The estimate is a central difference with Richardson extrapolation, at a step scaled to the variable's size
+(about the cube root of machine epsilon, where truncation and rounding error balance). Its error is estimated from
+the two step sizes plus a rounding term, so a check can tell "disagrees" from "the estimate is too rough to say".
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .engine import Value, describe, forward
+from .errors import BindingError, EvaluationError
+from .ops import KINKS
+from .program import Program
+
+AGREE = "ok"
+DISAGREE = "FAIL"
+KINK = "not differentiable"
+UNCHECKED = "unchecked"
+
+_EPSILON = sys.float_info.epsilon
+_BASE_STEP = _EPSILON ** (1 / 3)
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """The verdict for one variable, with the numbers behind it."""
+
+    name: str
+    autodiff: float
+    numeric: float | None
+    numeric_error: float | None
+    expected: float | None
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    value: float
+    error: float
+
+
+def _output_at(program: Program, variable: Value, x: float) -> float:
+    variable.data = x
+    forward(program.nodes)
+    return program.output.data
+
+
+def _active_kinks(program: Program) -> list[Value]:
+    """The relu and abs nodes that matter at this point: those whose own gradient is not 0."""
+    return [node for node in program.nodes if node.op is not None and node.op.name in KINKS and node.grad != 0.0]
+
+
+def _kink_inputs(kinks: list[Value]) -> list[float]:
+    return [node.inputs[0].data for node in kinks]
+
+
+def _crosses_kink(before: list[float], after: list[float]) -> bool:
+    # A kink input that the step does not move (it depends on other variables) is no obstacle.
+    return any(a != b and ((a > 0) != (b > 0) or a == 0.0 or b == 0.0) for a, b in zip(before, after, strict=True))
+
+
+def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | None, str]:
+    """d(output)/d(variable) estimated from the forward pass alone, or None and why not.
+
+    Call it right after a backward pass at the point: which relu and abs nodes matter is read from the gradients.
+    """
+    x = variable.data
+    kinks = _active_kinks(program)
+    reason = ""
+    # A smaller step when the program is undefined or changes branch nearby (e.g. sqrt(x) at x = 1e-12).
+    for shrink in (1.0, 1e-3, 1e-6, 1e-9):
+        # The step actually taken: rounding x + h back gives an exactly representable difference.
+        step = (x + _BASE_STEP * shrink * max(1.0, abs(x))) - x
+        try:
+            f_down = _output_at(program, variable, x - step)
+            kinks_down = _kink_inputs(kinks)
+            f_up = _output_at(program, variable, x + step)
+            kinks_up = _kink_inputs(kinks)
+            f_down_half = _output_at(program, variable, x - step / 2)
+            f_up_half = _output_at(program, variable, x + step / 2)
+        except EvaluationError as error:
+            reason = f"the program is not defined within the step: {error}"
+            continue
+        finally:
+            _output_at(program, variable, x)
+        if _crosses_kink(kinks_down, kinks_up):
+            reason = "a relu or abs changes branch within the finite-difference step"
+            continue
+        coarse = (f_up - f_down) / (2 * step)
+        fine = (f_up_half - f_down_half) / step
+        # Richardson extrapolation cancels the h**2 term of the central difference.
+        extrapolated = fine + (fine - coarse) / 3
+        scale = max(abs(f_up), abs(f_down), abs(f_up_half), abs(f_down_half))
+        rounding = 3 * _EPSILON * scale / step
+        return _Estimate(extrapolated, abs(fine - coarse) / 3 + rounding), ""
+    return None, reason
+
+
+def _variables_at_kinks(program: Program) -> dict[str, str]:
+    """Variables whose gradient passes through a relu or abs exactly at its kink: name -> the kink's node."""
+    at_kink: dict[str, str] = {}
+    variable_names = {id(node): name for name, node in program.variables.items()}
+    for node in program.nodes:
+        if node.op is None or node.op.name not in KINKS or node.inputs[0].data != 0.0 or node.grad == 0.0:
+            continue
+        stack, seen = [node.inputs[0]], set()
+        while stack:
+            current = stack.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if id(current) in variable_names:
+                at_kink.setdefault(variable_names[id(current)], describe(node))
+            stack.extend(current.inputs)
+    return at_kink
+
+
+def _close(a: float, b: float, rtol: float, atol: float, slack: float = 0.0) -> bool:
+    return abs(a - b) <= atol + rtol * max(abs(a), abs(b)) + slack
+
+
+def check_gradients(
+    program: Program,
+    bindings: Mapping[str, float],
+    expected: Mapping[str, float],
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+) -> list[GradientCheck]:
+    """Check every variable's gradient at `bindings` (raises EvaluationError if the point itself fails)."""
+    unknown = [name for name in expected if name not in program.variables]
+    if unknown:
+        raise BindingError(f"--expect names {unknown[0]}, which is not a variable of the program")
+    evaluation = program.evaluate(bindings)
+    at_kink = _variables_at_kinks(program)
+    results = []
+    for name, variable in program.variables.items():
+        autodiff = evaluation.gradients[name]
+        wanted = expected.get(name)
+        # Each estimate moves only forward-pass data; the gradients it reads stay those of the point.
+        estimate, why_not = finite_difference(program, variable)
+        problems = []
+        if wanted is not None and not _close(autodiff, wanted, rtol, atol):
+            problems.append(f"autodiff differs from the expected {wanted!r}")
+        if name in at_kink:
+            verdict = DISAGREE if problems else KINK
+            reason = f"{at_kink[name]} is at its kink (input exactly 0); its derivative there is taken as 0"
+            results.append(GradientCheck(name, autodiff, None, None, wanted, verdict, "; ".join([*problems, reason])))
+            continue
+        if estimate is not None and not _close(autodiff, estimate.value, rtol, atol, estimate.error):
+            problems.append(f"autodiff differs from the finite difference by {abs(autodiff - estimate.value):.3g}")
+        if problems:
+            verdict, reason = DISAGREE, "; ".join(problems)
+        elif estimate is None and wanted is None:
+            verdict, reason = UNCHECKED, f"no finite-difference estimate: {why_not}"
+        else:
+            verdict, reason = AGREE, "" if estimate is not None else f"no finite-difference estimate: {why_not}"
+        numeric = estimate.value if estimate is not None else None
+        error = estimate.error if estimate is not None else None
+        results.append(GradientCheck(name, autodiff, numeric, error, wanted, verdict, reason))
+    # The finite differences moved the variables; leave the graph as the evaluation found it.
+    program.evaluate(bindings)
+    return results
+
+
+def all_agree(results: Sequence[GradientCheck]) -> bool:
+    """True when no variable failed (a kink or an unchecked variable is not a failure)."""
+    return all(result.verdict != DISAGREE for result in results)
+
+
+def summary(results: Sequence[GradientCheck]) -> str:
+    """One line: how many gradients agree, and which did not or could not be checked."""
+    counts = {
+        verdict: [r.name for r in results if r.verdict == verdict] for verdict in (AGREE, DISAGREE, KINK, UNCHECKED)
+    }
+    parts = [f"{len(counts[AGREE])} of {len(results)} gradients agree"]
+    if counts[DISAGREE]:
+        parts.append(f"FAIL: {', '.join(counts[DISAGREE])}")
+    if counts[KINK]:
+        parts.append(f"not differentiable here: {', '.join(counts[KINK])}")
+    if counts[UNCHECKED]:
+        parts.append(f"unchecked: {', '.join(counts[UNCHECKED])}")
+    return "; ".join(parts)

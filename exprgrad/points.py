@@ -1,0 +1,243 @@
+"""Many points in one process: read rows of variable values, evaluate the parsed program at each, write rows.
+
+The program is parsed once; each row only sets the variables' values and runs forward and backward over the same
+graph. Input is read in chunks as they arrive and output is flushed before each wait for more input, so a
+million-row stream runs in bounded memory and its first results appear before its input ends.
+
+Input: CSV (or TSV) with a header of variable names, or JSON lines (one object of name -> number per line).
+Output: CSV, TSV or JSON lines with the input columns, ``value``, and ``grad_<name>`` for every variable.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, TextIO
+
+from .bindings import parse_number
+from .engine import backward, forward
+from .errors import BindingError, EvaluationError, ExprgradError
+from .program import Program
+
+# How much input is read at a time: large enough that per-read overhead vanishes, small enough to stay streaming.
+CHUNK_BYTES = 1 << 16
+
+
+class RowError(ExprgradError):
+    """One input row is unusable (a missing or extra field, not a number) or fails to evaluate."""
+
+    def __init__(self, line: int, message: str, *, math: bool = False) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.math = math
+
+
+@dataclass(frozen=True)
+class Row:
+    """One point: its line number in the input and its values, in the order of the input's columns."""
+
+    line: int
+    values: tuple[float, ...]
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str] | None]:
+    """(line number, text) for each line; None marks the moment before a read that may wait for more input."""
+    pending = b""
+    number = 0
+    while True:
+        yield None
+        chunk = stream.read1(CHUNK_BYTES) if hasattr(stream, "read1") else stream.read(CHUNK_BYTES)
+        if not chunk:
+            break
+        pieces = (pending + chunk).split(b"\n")
+        pending = pieces.pop()
+        for piece in pieces:
+            number += 1
+            yield number, _decode(piece, number)
+    if pending:
+        yield number + 1, _decode(pending, number + 1)
+
+
+def _decode(raw: bytes, line: int) -> str:
+    try:
+        return raw.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        raise RowError(line, "not UTF-8 text") from None
+
+
+class PointReader:
+    """Turns input lines into `Row`s: a CSV/TSV header and rows, or JSON-lines objects (detected by a leading `{`)."""
+
+    def __init__(self, delimiter: str = ",") -> None:
+        self.delimiter = delimiter
+        self.columns: list[str] | None = None
+        self.json_lines = False
+
+    def header(self, line: int, text: str) -> list[str]:
+        """Read the column names from the first non-blank line (for JSON lines, from the first object's keys)."""
+        if text.lstrip().startswith("{"):
+            self.json_lines = True
+            self.columns = list(_json_object(line, text))
+        else:
+            names = [name.strip() for name in next(csv.reader([text], delimiter=self.delimiter))]
+            if len(set(names)) != len(names):
+                duplicate = next(name for name in names if names.count(name) > 1)
+                raise RowError(line, f"the column {duplicate!r} appears twice in the header")
+            self.columns = names
+        return self.columns
+
+    def row(self, line: int, text: str) -> Row:
+        """Parse one data line (raises RowError with the line number)."""
+        assert self.columns is not None
+        if self.json_lines:
+            document = _json_object(line, text)
+            if document.keys() != set(self.columns):
+                missing = [name for name in self.columns if name not in document]
+                extra = [name for name in document if name not in self.columns]
+                detail = f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}"
+                raise RowError(line, f"the keys differ from the first line's ({detail})")
+            return Row(line, tuple(_json_number(line, name, document[name]) for name in self.columns))
+        fields: list[str] = next(csv.reader([text], delimiter=self.delimiter))
+        if len(fields) != len(self.columns):
+            raise RowError(line, f"expected {len(self.columns)} fields ({', '.join(self.columns)}), got {len(fields)}")
+        try:
+            return Row(line, tuple(parse_number(f.strip(), n) for n, f in zip(self.columns, fields, strict=True)))
+        except BindingError as error:
+            raise RowError(line, str(error)) from None
+
+
+def _json_object(line: int, text: str) -> dict[str, object]:
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise RowError(line, f"not valid JSON ({error.args[0].split(':')[0]})") from None
+    if not isinstance(document, dict):
+        raise RowError(line, "each JSON line must be an object of name: number")
+    return document
+
+
+def _json_number(line: int, name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RowError(line, f"{name} must be a number, got {json.dumps(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise RowError(line, f"{name} must be a finite number")
+    return number
+
+
+class PointEvaluator:
+    """Evaluates one program at many points: fixed values are set once, columns set per row."""
+
+    def __init__(self, program: Program, columns: Sequence[str], fixed: Mapping[str, float]) -> None:
+        self.program = program
+        self.columns = list(columns)
+        unknown = [name for name in columns if name not in program.variables]
+        if unknown:
+            raise BindingError(f"the input has a column {unknown[0]!r}, which is not a variable of the program")
+        both = [name for name in columns if name in fixed]
+        if both:
+            raise BindingError(f"{both[0]} is given both as a column and as an option; give it once")
+        assigned = [name for name in columns if name in program.defaults]
+        if assigned:
+            raise BindingError(f"{assigned[0]} is given a value in the program; drop its column")
+        missing = [name for name in program.free_variables if name not in columns and name not in fixed]
+        if missing:
+            names = ", ".join(missing)
+            raise BindingError(f"no value for {names}: add a column for it or pass --{missing[0]} VALUE")
+        # Check the fixed values with the same messages as a single run.
+        placeholder = dict.fromkeys(columns, 0.0)
+        program.bind({**fixed, **placeholder})
+        self.column_nodes = [program.variables[name] for name in columns]
+        self.gradient_nodes = list(program.variables.values())
+        self.gradient_names = list(program.variables)
+
+    def evaluate(self, row: Row) -> tuple[float, list[float]]:
+        """The output value and the gradient for every variable at one row."""
+        for node, value in zip(self.column_nodes, row.values, strict=True):
+            node.data = value
+        program = self.program
+        try:
+            forward(program.nodes)
+            backward(program.output, program.nodes)
+        except EvaluationError as error:
+            raise RowError(row.line, str(error), math=True) from None
+        return program.output.data, [node.grad for node in self.gradient_nodes]
+
+
+class PointWriter:
+    """Writes result rows as CSV, TSV or JSON lines, with stable column names."""
+
+    def __init__(self, stream: TextIO, output_format: str, columns: Sequence[str], gradient_names: Sequence[str]):
+        self.stream = stream
+        self.output_format = output_format
+        self.columns = list(columns)
+        self.keys = [*self.columns, "value", *(f"grad_{name}" for name in gradient_names)]
+        if output_format != "json":
+            separator = "\t" if output_format == "tsv" else ","
+            self.separator = separator
+            stream.write(separator.join(self.keys) + "\n")
+
+    def write(self, row: Row, value: float, gradients: Sequence[float]) -> None:
+        """One output row."""
+        numbers = [*row.values, value, *gradients]
+        if self.output_format == "json":
+            self.stream.write(json.dumps(dict(zip(self.keys, numbers, strict=True))) + "\n")
+        else:
+            self.stream.write(self.separator.join(map(repr, numbers)) + "\n")
+
+
+def stream_points(
+    program: Program,
+    fixed: Mapping[str, float],
+    source: IO[bytes],
+    out: TextIO,
+    *,
+    output_format: str = "csv",
+    input_delimiter: str = ",",
+    skip_bad: bool = False,
+    report: TextIO | None = None,
+) -> tuple[int, int]:
+    """Evaluate `program` at every row of `source`, writing results to `out` as they are computed.
+
+    Returns (rows written, rows skipped). A bad row raises RowError unless `skip_bad`, in which case it is
+    described on `report` and skipped.
+    """
+    reader = PointReader(input_delimiter)
+    evaluator: PointEvaluator | None = None
+    writer: PointWriter | None = None
+    written = skipped = 0
+    for item in read_lines(source):
+        if item is None:
+            out.flush()
+            continue
+        line, text = item
+        if not text.strip():
+            continue
+        if evaluator is None:
+            columns = reader.header(line, text)
+            try:
+                evaluator = PointEvaluator(program, columns, fixed)
+            except BindingError as error:
+                raise RowError(line, str(error)) from None
+            writer = PointWriter(out, output_format, columns, evaluator.gradient_names)
+            if not reader.json_lines:
+                continue
+        assert writer is not None
+        try:
+            row = reader.row(line, text)
+            value, gradients = evaluator.evaluate(row)
+        except RowError as error:
+            if not skip_bad:
+                raise
+            skipped += 1
+            if report is not None:
+                report.write(f"exprgrad: skipped {error}\n")
+            continue
+        writer.write(row, value, gradients)
+        written += 1
+    if evaluator is None:
+        raise BindingError("the points input is empty: it needs a header line of variable names")
+    return written, skipped
