@@ -93,12 +93,18 @@ def fail(error: ExprgradError) -> NoReturn:
     raise typer.Exit(code)
 
 
+# Programs larger than this are refused before parsing: a graph costs a few hundred bytes per node, so the limit
+# keeps memory near 2 GB at most (about 370 bytes per node) while admitting programs of millions of nodes.
+MAX_PROGRAM_BYTES = 16 * 1024 * 1024
+
+
 def read_program(positional: list[str], file: str | None) -> tuple[str, str]:
     """The program text and the name to show in its error messages, from the argument or from ``-f FILE``."""
     if file is not None:
         if positional:
             raise BindingError(f"give the program either as an argument or with -f, not both (got {positional[0]!r})")
-        return _read_text_file(file), "<stdin>" if file == "-" else file
+        source_name = "<stdin>" if file == "-" else file
+        return _read_text_file(file, source_name), source_name
     if not positional:
         raise BindingError('no program given: exprgrad eval "a*b + c" --a 2 --b -3 --c 10')
     if len(positional) > 1:
@@ -106,18 +112,36 @@ def read_program(positional: list[str], file: str | None) -> tuple[str, str]:
         raise BindingError(
             f"unexpected argument {extra!r}: the program is one argument (quote it); values go as --NAME VALUE"
         )
-    return positional[0], ""
+    text = positional[0]
+    # Python hands over argv bytes that are not UTF-8 as lone surrogates: name the place instead of parsing them.
+    bad = next((i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff"), None)
+    if bad is not None:
+        from .parser import error_at
+
+        raise error_at(text, bad, "the program is not valid UTF-8 text")
+    return text, ""
 
 
-def _read_text_file(file: str) -> str:
+def _read_text_file(file: str, source_name: str) -> str:
     try:
-        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        if file == "-":
+            raw = sys.stdin.buffer.read(MAX_PROGRAM_BYTES + 1)
+        else:
+            with open(file, "rb") as stream:
+                raw = stream.read(MAX_PROGRAM_BYTES + 1)
     except OSError as error:
-        raise BindingError(f"cannot read {file}: {error.strerror}") from None
+        raise BindingError(f"cannot read {file}: {error.strerror or error}") from None
+    if len(raw) > MAX_PROGRAM_BYTES:
+        raise BindingError(f"{source_name} is larger than the {MAX_PROGRAM_BYTES // 2**20} MiB a program may be")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise BindingError(f"{file} is not UTF-8 text (byte {error.start})") from None
+        from .parser import error_at
+
+        # Point at the first bad byte: decode what comes before it, then mark it.
+        text = raw[: error.start].decode("utf-8") + "\ufffd" + raw[error.end :].decode("utf-8", "replace")
+        position = len(raw[: error.start].decode("utf-8"))
+        raise error_at(text, position, "the program is not valid UTF-8 text", source_name) from None
 
 
 def stdout_console() -> Console:
@@ -359,14 +383,24 @@ def main_options(
     """exprgrad: the value and every derivative of a small program, for every node, at once."""
 
 
+class Interrupted(BaseException):
+    """Ctrl-C. Not a KeyboardInterrupt, which the option parser would turn into "Aborted!" and exit code 1."""
+
+
+def _interrupt(signal_number: int, frame: object) -> None:
+    raise Interrupted
+
+
 def main() -> None:
     """Console-script entry point: run the app with the conventional handling of Ctrl-C and closed pipes."""
     import signal
 
     # Die quietly on a closed pipe (`exprgrad ... | head -1`), as command-line tools conventionally do.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         app()
-    except KeyboardInterrupt:
+    except Interrupted:
+        # Unwinding has already removed any half-written file (see files.write_atomically).
         sys.stderr.write("exprgrad: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)

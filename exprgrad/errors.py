@@ -20,8 +20,30 @@ class ParseError(ExprgradError):
 
     def __str__(self) -> str:
         where = f"{self.source_name}:" if self.source_name else ""
-        caret = " " * (self.column - 1) + "^"
-        return f"{where}{self.line}:{self.column}: {self.message}\n  {self.source_line}\n  {caret}"
+        before = shown_text(self.source_line[: self.column - 1])
+        caret = " " * display_width(before) + "^"
+        return f"{where}{self.line}:{self.column}: {self.message}\n  {shown_text(self.source_line)}\n  {caret}"
+
+
+def shown_text(text: str) -> str:
+    """`text` safe to echo to a terminal: control characters and undecodable bytes become visible escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else (" " if c == "\t" else ascii(c)[1:-1]) for c in text)
+
+
+def display_width(text: str) -> int:
+    """How many terminal columns `text` takes (wide East Asian characters take two, combining marks none)."""
+    import unicodedata
+
+    if text.isascii():
+        return len(text)
+    width = 0
+    for character in text:
+        if unicodedata.combining(character):
+            continue
+        width += 2 if unicodedata.east_asian_width(character) in ("W", "F") else 1
+    return width
 
 
 class BindingError(ExprgradError):

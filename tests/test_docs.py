@@ -1,0 +1,51 @@
+"""The examples in docs/errors.md are real: each `$ exprgrad ...` line is run and must print what the page shows."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from .cli_helpers import run
+
+PAGE = Path(__file__).parent.parent / "docs" / "errors.md"
+_BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
+
+
+def _examples() -> list[tuple[str, str, int]]:
+    """(command line, expected output, expected exit code) for every example on the page."""
+    examples = []
+    for block in _BLOCK.findall(PAGE.read_text(encoding="utf-8")):
+        for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            command, _, rest = chunk.partition("\n")
+            body, code = re.fullmatch(r"(.*?)\[exit (\d+)\]\n", rest, re.DOTALL).groups()  # type: ignore[union-attr]
+            examples.append((command, body, int(code)))
+    return examples
+
+
+EXAMPLES = _examples()
+
+
+def test_the_page_has_examples_for_every_exit_code() -> None:
+    """docs/errors.md shows at least one example of each error exit code."""
+    assert {code for _, _, code in EXAMPLES} >= {1, 2, 3}
+    assert len(EXAMPLES) >= 30
+
+
+@pytest.mark.parametrize(("command", "expected", "code"), EXAMPLES, ids=[e[0][:50] for e in EXAMPLES])
+def test_documented_example(
+    command: str, expected: str, code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running the documented command gives the documented output and exit code."""
+    monkeypatch.chdir(tmp_path)
+    stdin = None
+    if " <<< " in command:
+        command, here = command.split(" <<< ")
+        stdin = shlex.split(here)[0].replace("\\n", "\n") + "\n"
+    words = shlex.split(command)
+    assert words[0] == "exprgrad"
+    result = run(*words[1:], input=stdin)
+    assert result.exit_code == code
+    assert result.stdout + result.stderr == expected
