@@ -28,6 +28,11 @@ class Arguments:
     positional: list[str] = field(default_factory=list)
 
 
+def is_number(text: str) -> bool:
+    """Whether `text` is a number in the language's syntax, with an optional sign."""
+    return _NUMBER.fullmatch(text) is not None
+
+
 def parse_number(text: str, what: str) -> float:
     """`text` as a finite float, or a BindingError that says what was expected for `what`."""
     if not _NUMBER.fullmatch(text):
@@ -42,7 +47,7 @@ def _add(arguments: Arguments, name: str, text: str, spelled: str) -> None:
     if not _NAME.fullmatch(name):
         raise BindingError(f"{spelled}: {name!r} is not a variable name")
     if name in arguments.values:
-        raise BindingError(f"{name} is given more than once ({spelled}); give each variable one value")
+        raise BindingError(f"{name} is given more than once; give each variable one value")
     arguments.values[name] = parse_number(text, f"the value of {name}")
 
 
@@ -70,7 +75,7 @@ def parse_words(words: Sequence[str]) -> Arguments:
                 text = words[index]
                 index += 1
             _add(arguments, name, text, word)
-        elif word.startswith("-") and len(word) > 1 and not _NUMBER.fullmatch(word):
+        elif word.startswith("-") and word[1:].isidentifier() and index < len(words) and is_number(words[index]):
             raise BindingError(f"unknown option {word}; variables are bound with two dashes: -{word} VALUE")
         else:
             arguments.positional.append(word)

@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+import typer.core
 
-from .bindings import Arguments, parse_number, parse_var_option, parse_words
+from .bindings import Arguments, is_number, parse_number, parse_var_option, parse_words
 from .errors import BindingError, EvaluationError, ExprgradError
 
 if TYPE_CHECKING:
+    # Typer 0.26+ carries its own copy of Click; this is the Context class its commands are typed with.
+    import typer._click as click
     from rich.console import Console
 
     from .program import Program
@@ -39,6 +42,51 @@ app = typer.Typer(
 
 # Words the option parser does not know (`--a 2`) are handed to exprgrad, in order, as variable values.
 BINDING_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": ["-h", "--help"]}
+_DASH_PROGRAMS = "exprgrad.dash_programs"
+
+
+class ProgramCommand(typer.core.TyperCommand):
+    """A command whose program may start with a minus sign and whose variable values may look like options.
+
+    Click would read ``-tanh(x)`` as the short options -t -a -n -h (and -h is help), ``-x*f`` as -x with -f FILE,
+    and the value in ``--a -f`` as an option of its own. Before Click parses, each ``--name value`` that is not one
+    of the command's options is joined into ``--name=value``, and words that start with one dash and are neither
+    options nor numbers are set aside and handed back as positional words.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = {name for param in self.params for name in getattr(param, "opts", [])}
+        options.update(ctx.help_option_names)
+        short_options = {name for name in options if not name.startswith("--")}
+        kept: list[str] = []
+        set_aside: list[str] = []
+        index = 0
+        while index < len(args):
+            word = args[index]
+            following = args[index + 1] if index + 1 < len(args) else None
+            index += 1
+            if word == "--":
+                kept.extend(args[index - 1 :])
+                break
+            if word.startswith("--") and "=" not in word and word not in options and following is not None:
+                kept.append(f"{word}={following}")
+                index += 1
+            elif looks_like_dash_program(word, following, short_options):
+                set_aside.append(word)
+            else:
+                kept.append(word)
+        ctx.meta[_DASH_PROGRAMS] = set_aside
+        return super().parse_args(ctx, kept)
+
+
+def looks_like_dash_program(word: str, following: str | None, short_options: set[str]) -> bool:
+    """Whether a word that starts with one dash is program text (``-x**2``) rather than an option (``-f``)."""
+    if not word.startswith("-") or word.startswith("--") or word == "-" or word in short_options:
+        return False
+    if is_number(word):
+        return False
+    # `-a 1` is a mistaken option (bindings take two dashes); leave it for the error message that says so.
+    return not (word[1:].isidentifier() and following is not None and is_number(following))
 
 
 class OutputFormat(str, enum.Enum):
@@ -159,7 +207,8 @@ def build_program(
     """Parse the program and sort the command line into variable values (syntax is checked before values)."""
     from .parser import parse
 
-    words = ([program_argument] if program_argument is not None else []) + list(ctx.args)
+    set_aside: list[str] = ctx.meta.get(_DASH_PROGRAMS, [])
+    words = set_aside + ([program_argument] if program_argument is not None else []) + list(ctx.args)
     arguments = parse_words(words)
     text, source_name = read_program(arguments.positional, file)
     program = parse(text, source_name=source_name)
@@ -167,7 +216,7 @@ def build_program(
     return program, arguments
 
 
-@app.command("eval", context_settings=BINDING_CONTEXT)
+@app.command("eval", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
 def eval_command(
     ctx: typer.Context,
     program_argument: ProgramArgument = None,
@@ -280,7 +329,7 @@ def _write_drawings(program: Program, svg: Path | None, dot: Path | None, precis
         write_atomically(svg, picture)
 
 
-@app.command("grad", context_settings=BINDING_CONTEXT)
+@app.command("grad", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
 def grad_command(
     ctx: typer.Context,
     program_argument: ProgramArgument = None,
@@ -314,7 +363,7 @@ def grad_command(
     sys.stdout.write("".join(f"{name}\t{gradients[name]!r}\n" for name in chosen))
 
 
-@app.command("check", context_settings=BINDING_CONTEXT)
+@app.command("check", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
 def check_command(
     ctx: typer.Context,
     program_argument: ProgramArgument = None,
