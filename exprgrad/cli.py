@@ -157,6 +157,38 @@ def eval_command(
         print_table(stdout_console(), program, evaluation, precision)
 
 
+@app.command("explain", context_settings=BINDING_CONTEXT)
+def explain_command(
+    ctx: typer.Context,
+    program_argument: Annotated[
+        str | None, typer.Argument(metavar="PROGRAM", help=PROGRAM_HELP, show_default=False)
+    ] = None,
+    file: Annotated[str | None, typer.Option("--file", "-f", metavar="FILE", help=FILE_HELP)] = None,
+    output_format: Annotated[
+        TableFormat, typer.Option("--format", help="table (one equation per node) or json.")
+    ] = TableFormat.table,
+    precision: Annotated[int | None, typer.Option(min=1, max=17, help=PRECISION_HELP)] = None,
+    var: Annotated[list[str] | None, typer.Option(metavar="NAME=VALUE", help=VAR_HELP)] = None,
+) -> None:
+    """Show the backward pass: for each node, output first, the chain-rule step that gave d(output)/d(node).
+
+    Example: exprgrad explain "L = (a*b + c) * f" --a 2 --b -3 --c 10 --f -2
+    """
+    from .explain import explain
+
+    try:
+        program, arguments = build_program(ctx, program_argument, file, var)
+        explanation = explain(program, program.evaluate(arguments.values))
+    except ExprgradError as error:
+        fail(error)
+    from .explain_output import explanation_json, print_explanation
+
+    if output_format is TableFormat.json:
+        sys.stdout.write(explanation_json(explanation) + "\n")
+    else:
+        print_explanation(stdout_console(), explanation, precision)
+
+
 def _write_drawings(program: Program, svg: Path | None, dot: Path | None, precision: int | None) -> None:
     from .dot import draw, render
     from .files import write_atomically
