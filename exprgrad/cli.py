@@ -135,6 +135,7 @@ def eval_command(
     svg: Annotated[Path | None, typer.Option(metavar="PATH", help="Draw the graph as SVG to PATH.")] = None,
     dot: Annotated[Path | None, typer.Option(metavar="PATH", help="Write the graph's DOT source to PATH.")] = None,
     var: Annotated[list[str] | None, typer.Option(metavar="NAME=VALUE", help=VAR_HELP)] = None,
+    order: Annotated[int, typer.Option(min=1, max=2, help="2 adds the Hessian (second derivatives).")] = 1,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node), as a table or JSON; optionally draw the graph.
 
@@ -143,6 +144,7 @@ def eval_command(
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
         evaluation = program.evaluate(arguments.values)
+        hessian = program.hessian(arguments.values) if order == 2 else None
         if dot is not None or svg is not None:
             _write_drawings(program, svg, dot, precision)
     except ExprgradError as error:
@@ -150,11 +152,14 @@ def eval_command(
     if output_format is TableFormat.json:
         from .formats import evaluation_json
 
-        sys.stdout.write(evaluation_json(program, evaluation) + "\n")
+        sys.stdout.write(evaluation_json(program, evaluation, hessian) + "\n")
     else:
-        from .render import print_table
+        from .render import print_hessian, print_table
 
-        print_table(stdout_console(), program, evaluation, precision)
+        console = stdout_console()
+        print_table(console, program, evaluation, precision)
+        if hessian is not None:
+            print_hessian(console, evaluation.output, hessian, precision)
 
 
 @app.command("explain", context_settings=BINDING_CONTEXT)
