@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -136,17 +136,25 @@ def eval_command(
     dot: Annotated[Path | None, typer.Option(metavar="PATH", help="Write the graph's DOT source to PATH.")] = None,
     var: Annotated[list[str] | None, typer.Option(metavar="NAME=VALUE", help=VAR_HELP)] = None,
     order: Annotated[int, typer.Option(min=1, max=2, help="2 adds the Hessian (second derivatives).")] = 1,
+    png: Annotated[Path | None, typer.Option(metavar="PATH", help="Draw the graph as PNG (needs Graphviz).")] = None,
+    rankdir: Annotated[str, typer.Option(metavar="DIR", help="Drawing direction: LR, TB, RL or BT.")] = "LR",
+    color_by_grad: Annotated[bool, typer.Option(help="Colour values by gradient, with a legend.")] = False,
+    edge_derivatives: Annotated[bool, typer.Option(help="Label edges with local derivatives.")] = False,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node), as a table or JSON; optionally draw the graph.
 
     Example: exprgrad eval "L = (a*b + c) * f" --a 2 --b -3 --c 10 --f -2
     """
+    from .dot import check_rankdir
+
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
+        check_rankdir(rankdir)
         evaluation = program.evaluate(arguments.values)
         hessian = program.hessian(arguments.values) if order == 2 else None
-        if dot is not None or svg is not None:
-            _write_drawings(program, svg, dot, precision)
+        if dot is not None or svg is not None or png is not None:
+            style = {"rankdir": rankdir, "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
+            _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style)
     except ExprgradError as error:
         fail(error)
     if output_format is TableFormat.json:
@@ -194,17 +202,21 @@ def explain_command(
         print_explanation(stdout_console(), explanation, precision)
 
 
-def _write_drawings(program: Program, svg: Path | None, dot: Path | None, precision: int | None) -> None:
+def _write_drawings(
+    program: Program, pictures: dict[str, Path | None], dot: Path | None, precision: int | None, style: dict[str, Any]
+) -> None:
     from .dot import draw, render
     from .files import write_atomically
 
-    source = draw(program.nodes, output=program.output, digits=precision).source
+    source = draw(program.nodes, output=program.output, digits=precision, **style).source
     # Render before writing anything, so that a failed drawing leaves every file as it was.
-    picture = render(source, "svg", node_count=len(program.nodes)) if svg is not None else None
+    rendered = {
+        path: render(source, kind, node_count=len(program.nodes)) for kind, path in pictures.items() if path is not None
+    }
     if dot is not None:
         write_atomically(dot, source.encode("utf-8"))
-    if svg is not None and picture is not None:
-        write_atomically(svg, picture)
+    for path, picture in rendered.items():
+        write_atomically(path, picture)
 
 
 def _print_version(requested: bool) -> None:
