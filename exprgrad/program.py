@@ -112,6 +112,12 @@ class Program:
 
         return hessian(self, bindings)
 
+    def _repr_svg_(self) -> str:
+        """The graph with the numbers of the last evaluation, as SVG for Jupyter (no system Graphviz needed)."""
+        from .dot import graph_svg
+
+        return graph_svg(self.nodes, output=self.output).decode("utf-8")
+
 
 def _unknown_message(unknown: list[str], program: Program) -> str:
     import difflib
