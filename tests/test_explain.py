@@ -167,3 +167,11 @@ def test_numbers_agree_bit_for_bit_with_eval(expr: Expr, values: dict[str, float
                 if term.value is not None:
                     total += term.value
             assert _bits(total) == _bits(step.grad)
+
+
+def test_explain_has_help() -> None:
+    """exprgrad explain --help describes the command and its example; exprgrad --help lists it."""
+    result = run("explain", "--help")
+    assert result.exit_code == 0
+    assert "chain-rule step" in result.stdout and "exprgrad explain" in result.stdout
+    assert "explain" in run("--help").stdout
