@@ -100,11 +100,6 @@ def _is_call(text: str) -> bool:
     return False
 
 
-def derivative_symbol(of: str, by: str) -> str:
-    """``dL/de``; labels that are not plain names get parentheses: ``dL/d(a*b + c)``."""
-    return f"d{wrap(of)}/d{wrap(by)}"
-
-
 def node_name(node: Value) -> str:
     """The name a node goes by in formulas: its label, or its op written around its inputs' names."""
     return node.label or describe(node)
@@ -141,6 +136,9 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
     terms: list[list[Term]] = [[] for _ in nodes]
     users = [0] * len(nodes)
     all_input_ids = program.input_ids()
+    # Each label wrapped once: a node used many times would otherwise be re-examined for every use.
+    wrapped = [wrap(node.label) for node in nodes]
+    symbols = [f"d{wrap(output_name)}/d{name}" for name in wrapped]
     # The same loop as engine.backward, with the same skips and the same order of additions.
     for index in range(len(nodes) - 1, -1, -1):
         node = nodes[index]
@@ -152,7 +150,7 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
             continue
         grad = grads[index]
         values = [data[child_index] for child_index in input_ids]
-        upstream_symbol = derivative_symbol(output_name, node.label)
+        upstream_symbol = symbols[index]
         for position, child_index in enumerate(input_ids):
             child = nodes[child_index]
             if not child.needs_grad:
@@ -168,7 +166,7 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
                     user=index,
                     position=position,
                     upstream_symbol=upstream_symbol,
-                    local_symbol=derivative_symbol(node.label, child.label),
+                    local_symbol=f"d{wrapped[index]}/d{wrapped[child_index]}",
                     formula=local_formula(node, position),
                     upstream=grad,
                     local=local,
@@ -177,11 +175,15 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
                 )
             )
     order = [output_index] + [index for index in range(len(nodes) - 1, -1, -1) if index != output_index]
-    steps = tuple(_step(program, index, output_index, grads[index], terms[index], users[index]) for index in order)
+    steps = tuple(
+        _step(program, index, output_index, symbols[index], grads[index], terms[index], users[index]) for index in order
+    )
     return Explanation(output=output_name, value=evaluation.value, steps=steps)
 
 
-def _step(program: Program, index: int, output_index: int, grad: float, terms: list[Term], users: int) -> Step:
+def _step(
+    program: Program, index: int, output_index: int, symbol: str, grad: float, terms: list[Term], users: int
+) -> Step:
     node = program.nodes[index]
     if index == output_index and node.needs_grad:
         kind = OUTPUT
@@ -196,7 +198,7 @@ def _step(program: Program, index: int, output_index: int, grad: float, terms: l
         label=node.label,
         op=node.op.name if node.op is not None else "",
         kind=kind,
-        symbol=derivative_symbol(program.output_name, node.label),
+        symbol=symbol,
         grad=grad if node.needs_grad else None,
         terms=tuple(terms),
     )
