@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.core
@@ -98,8 +98,8 @@ class OutputFormat(str, enum.Enum):
     tsv = "tsv"
 
 
-class CheckFormat(str, enum.Enum):
-    """How `check` reports."""
+class ReportFormat(str, enum.Enum):
+    """How `check` and `explain` report."""
 
     table = "table"
     json = "json"
@@ -245,34 +245,49 @@ def eval_command(
         bool, typer.Option("--skip-bad", help="With --points: report bad rows on stderr and go on.")
     ] = False,
     var: VarOption = None,
+    order: Annotated[int, typer.Option(min=1, max=2, help="2 adds the Hessian (second derivatives).")] = 1,
+    png: Annotated[Path | None, typer.Option(metavar="PATH", help="Draw the graph as PNG (needs Graphviz).")] = None,
+    rankdir: Annotated[str, typer.Option(metavar="DIR", help="Drawing direction: LR, TB, RL or BT.")] = "LR",
+    color_by_grad: Annotated[bool, typer.Option(help="Colour values by gradient, with a legend.")] = False,
+    edge_derivatives: Annotated[bool, typer.Option(help="Label edges with local derivatives.")] = False,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node); optionally draw the graph.
 
     Example: exprgrad eval "L = (a*b + c) * f" --a 2 --b -3 --c 10 --f -2
     """
+    from .dot import check_rankdir
+
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
+        check_rankdir(rankdir)
         if points is not None:
-            _eval_points(program, arguments, points, file, output_format, skip_bad, (svg, dot))
+            _eval_points(program, arguments, points, file, output_format, skip_bad, (svg, dot, png), order)
             return
+        if order == 2 and output_format in (OutputFormat.csv, OutputFormat.tsv):
+            raise BindingError("--order 2 adds a Hessian to the table or to JSON; csv and tsv have no place for it")
         evaluation = program.evaluate(arguments.values)
-        if dot is not None or svg is not None:
-            _write_drawings(program, svg, dot, precision)
+        hessian = program.hessian(arguments.values) if order == 2 else None
+        if dot is not None or svg is not None or png is not None:
+            style = {"rankdir": rankdir, "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
+            _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style)
     except ExprgradError as error:
         fail(error)
     if output_format is OutputFormat.json:
         from .formats import evaluation_json
 
-        sys.stdout.write(evaluation_json(program, evaluation) + "\n")
+        sys.stdout.write(evaluation_json(program, evaluation, hessian) + "\n")
     elif output_format in (OutputFormat.csv, OutputFormat.tsv):
         from .formats import evaluation_table_text
 
         delimiter = "," if output_format is OutputFormat.csv else "\t"
         sys.stdout.write(evaluation_table_text(program, evaluation, delimiter))
     else:
-        from .render import print_table
+        from .render import print_hessian, print_table
 
-        print_table(stdout_console(), program, evaluation, precision)
+        console = stdout_console()
+        print_table(console, program, evaluation, precision)
+        if hessian is not None:
+            print_hessian(console, evaluation.output, hessian, precision)
 
 
 def _eval_points(
@@ -282,14 +297,17 @@ def _eval_points(
     file: str | None,
     output_format: OutputFormat | None,
     skip_bad: bool,
-    drawings: tuple[Path | None, Path | None],
+    drawings: tuple[Path | None, ...],
+    order: int,
 ) -> None:
     from .points import stream_points
 
     if output_format is OutputFormat.table:
         raise BindingError("--points writes csv, tsv or json (JSON lines), not a table")
     if any(path is not None for path in drawings):
-        raise BindingError("--svg and --dot draw one evaluation; they do not combine with --points")
+        raise BindingError("--svg, --png and --dot draw one evaluation; they do not combine with --points")
+    if order != 1:
+        raise BindingError("--order 2 does not combine with --points")
     if points == "-" and file == "-":
         raise BindingError("the program and the points cannot both come from stdin")
     chosen = (output_format or OutputFormat.csv).value
@@ -316,17 +334,53 @@ def _eval_points(
         sys.stderr.write(f"exprgrad: skipped {skipped} bad row{'s' if skipped != 1 else ''}\n")
 
 
-def _write_drawings(program: Program, svg: Path | None, dot: Path | None, precision: int | None) -> None:
+@app.command("explain", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
+def explain_command(
+    ctx: typer.Context,
+    program_argument: ProgramArgument = None,
+    file: FileOption = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="table (one equation per node) or json.")
+    ] = ReportFormat.table,
+    precision: Annotated[
+        int | None, typer.Option(min=1, max=17, help="Significant digits of the numbers (default: exact).")
+    ] = None,
+    var: VarOption = None,
+) -> None:
+    """Show the backward pass: for each node, output first, the chain-rule step that gave d(output)/d(node).
+
+    Example: exprgrad explain "L = (a*b + c) * f" --a 2 --b -3 --c 10 --f -2
+    """
+    from .explain import explain
+
+    try:
+        program, arguments = build_program(ctx, program_argument, file, var)
+        explanation = explain(program, program.evaluate(arguments.values))
+    except ExprgradError as error:
+        fail(error)
+    from .explain_output import explanation_json, print_explanation
+
+    if output_format is ReportFormat.json:
+        sys.stdout.write(explanation_json(explanation) + "\n")
+    else:
+        print_explanation(stdout_console(), explanation, precision)
+
+
+def _write_drawings(
+    program: Program, pictures: dict[str, Path | None], dot: Path | None, precision: int | None, style: dict[str, Any]
+) -> None:
     from .dot import draw, render
     from .files import write_atomically
 
-    source = draw(program.nodes, output=program.output, digits=precision).source
+    source = draw(program.nodes, output=program.output, digits=precision, **style).source
     # Render before writing anything, so that a failed drawing leaves every file as it was.
-    picture = render(source, "svg", node_count=len(program.nodes)) if svg is not None else None
+    rendered = {
+        path: render(source, kind, node_count=len(program.nodes)) for kind, path in pictures.items() if path is not None
+    }
     if dot is not None:
         write_atomically(dot, source.encode("utf-8"))
-    if svg is not None and picture is not None:
-        write_atomically(svg, picture)
+    for path, picture in rendered.items():
+        write_atomically(path, picture)
 
 
 @app.command("grad", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -374,7 +428,7 @@ def check_command(
     ] = None,
     rtol: Annotated[float, typer.Option(min=0.0, help="Relative tolerance.")] = 1e-6,
     atol: Annotated[float, typer.Option(min=0.0, help="Absolute tolerance.")] = 1e-9,
-    output_format: Annotated[CheckFormat, typer.Option("--format", help="table or json.")] = CheckFormat.table,
+    output_format: Annotated[ReportFormat, typer.Option("--format", help="table or json.")] = ReportFormat.table,
     var: VarOption = None,
 ) -> None:
     """Check every gradient against a finite difference (and against --expect values).
@@ -390,7 +444,7 @@ def check_command(
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
     except ExprgradError as error:
         fail(error)
-    if output_format is CheckFormat.json:
+    if output_format is ReportFormat.json:
         from .formats import check_json
 
         sys.stdout.write(check_json(results, ok=all_agree(results), rtol=rtol, atol=atol) + "\n")

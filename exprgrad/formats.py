@@ -29,14 +29,19 @@ def node_records(program: Program, evaluation: Evaluation) -> list[dict[str, Any
     return records
 
 
-def evaluation_json(program: Program, evaluation: Evaluation) -> str:
-    """The JSON document of `exprgrad eval --format json` (floats round-trip exactly; never NaN or Infinity)."""
-    document = {
-        "output": evaluation.output,
-        "value": evaluation.value,
-        "gradients": evaluation.gradients,
-        "nodes": node_records(program, evaluation),
-    }
+def evaluation_json(
+    program: Program, evaluation: Evaluation, hessian: dict[str, dict[str, float]] | None = None
+) -> str:
+    """The JSON document of `exprgrad eval --format json` (floats round-trip exactly; never NaN or Infinity).
+
+    With `hessian` (``--order 2``) a ``hessian`` key follows ``gradients``: an object of objects,
+    ``hessian[r][c]`` = d2(output)/dr dc, rows and columns in the order of ``gradients``.
+    """
+    document: dict[str, object] = {"output": evaluation.output, "value": evaluation.value}
+    document["gradients"] = evaluation.gradients
+    if hessian is not None:
+        document["hessian"] = hessian
+    document["nodes"] = node_records(program, evaluation)
     # allow_nan=False: exprgrad stops with an error before a non-finite number could reach the output.
     return json.dumps(document, ensure_ascii=False, allow_nan=False)
 

@@ -101,6 +101,23 @@ class Program:
         """`program(a=2, b=-3)`: shorthand for `evaluate`."""
         return self.evaluate(bindings)
 
+    def hessian(self, bindings: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
+        """Second derivatives: ``result[r][c]`` is d2(output)/dr dc, by differentiating the backward pass.
+
+        >>> from exprgrad import parse
+        >>> parse("a**2 * b")(a=3, b=5).value, parse("a**2 * b").hessian({"a": 3, "b": 5})
+        (45.0, {'a': {'a': 10.0, 'b': 6.0}, 'b': {'a': 6.0, 'b': 0.0}})
+        """
+        from .hessian import hessian
+
+        return hessian(self, bindings)
+
+    def _repr_svg_(self) -> str:
+        """The graph with the numbers of the last evaluation, as SVG for Jupyter (no system Graphviz needed)."""
+        from .dot import graph_svg
+
+        return graph_svg(self.nodes, output=self.output).decode("utf-8")
+
 
 def _unknown_message(unknown: list[str], program: Program) -> str:
     import difflib

@@ -85,3 +85,22 @@ def print_rstripped(console: Console, renderable: object) -> None:
         console.print(renderable)
     text = capture.get()
     console.file.write("".join(line.rstrip() + "\n" for line in text.splitlines()))
+
+
+def print_hessian(
+    console: Console, output: str, hessian: dict[str, dict[str, float]], precision: int | None = None
+) -> None:
+    """Print the Hessian as a table: the row for r holds d2(output)/dr dc for every column c."""
+    from rich.table import Table
+
+    from .explain import wrap
+
+    names = list(hessian)
+    table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    table.add_column("", style="bold", overflow="fold")
+    for name in names:
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in names:
+        table.add_row(row, *(number_text(hessian[row][column], precision) for column in names))
+    console.print(f"\nHessian: d2{wrap(output)}/d(row) d(column)", markup=False, highlight=False)
+    print_rstripped(console, table)

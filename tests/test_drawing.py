@@ -116,3 +116,71 @@ def test_huge_graphs_are_refused_with_a_message(tmp_path: Path) -> None:
     dot = tmp_path / "big.dot"
     assert run("eval", text, *values, "--dot", str(dot)).exit_code == 0
     assert dot.read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_gradient_colours_edge_derivatives_and_rankdir_match_golden(tmp_path: Path) -> None:
+    """--color-by-grad fills values by sign and size with a legend; --edge-derivatives labels edges; --rankdir TB."""
+    target = tmp_path / "graph.dot"
+    options = ["--color-by-grad", "--edge-derivatives", "--rankdir", "tb"]
+    result = run("eval", *WALKTHROUGH, *options, "--dot", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text(encoding="utf-8") == (GOLDEN / "walkthrough_styled.dot").read_text(encoding="utf-8")
+
+
+def test_styled_svg_is_byte_identical_and_shows_the_legend(tmp_path: Path) -> None:
+    """The coloured drawing is deterministic and its legend names the colour ranges."""
+    first, second = tmp_path / "one.svg", tmp_path / "two.svg"
+    options = ["--color-by-grad", "--edge-derivatives"]
+    assert run("eval", *WALKTHROUGH, *options, "--svg", str(first), env=WASM).exit_code == 0
+    assert run("eval", *WALKTHROUGH, *options, "--svg", str(second), env=WASM).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    texts = [t.text or "" for t in ET.fromstring(first.read_bytes()).iter(f"{SVG_NS}text")]
+    assert "grad colours (max |grad| = 6)" in texts
+    assert "+4.5 < grad <= +6" in texts and "grad = 0" in texts
+    assert "a*b + c = 4" in texts
+
+
+def test_colour_follows_sign_and_size() -> None:
+    """Positive gradients are blue, negative red, darker as |grad| nears the largest; 0 and constants are neutral."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    out = a * b + a * 0.1
+    out.backward()
+    source = draw(out, color_by_grad=True).source
+    assert '[label="{ a | data 2 | grad -2.9 }" fillcolor="#b2182b"' in source
+    assert '[label="{ b | data -3 | grad 2 }" fillcolor="#4393c3"' in source
+    assert '[label="{ 0.1 | data 0.1 }" shape=record]' in source
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB", "RL", "BT", "lr"])
+def test_rankdir_accepts_the_four_directions(direction: str) -> None:
+    """--rankdir takes LR, TB, RL or BT, in any case."""
+    assert f"rankdir={direction.upper()}" in draw(Value(1.0, label="x"), rankdir=direction).source
+
+
+def test_rankdir_is_validated() -> None:
+    """Any other --rankdir is a usage error, even without a drawing."""
+    result = run("eval", *WALKTHROUGH, "--rankdir", "up")
+    assert result.exit_code == 2
+    assert result.stderr == "exprgrad: error: --rankdir must be one of LR, TB, RL, BT, not 'up'\n"
+
+
+def test_png_without_system_graphviz_is_a_clear_error(tmp_path: Path) -> None:
+    """The in-process renderer draws SVG only: --png without `dot` exits 3, says why, and writes nothing."""
+    target = tmp_path / "graph.png"
+    result = run("eval", *WALKTHROUGH, "--png", str(target), "--svg", str(tmp_path / "g.svg"), env={"PATH": ""})
+    assert result.exit_code == 3
+    assert "PNG needs the Graphviz `dot` program on PATH" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_png_with_system_dot(tmp_path: Path) -> None:
+    """With `dot` on PATH, --png asks it for -Tpng and writes what it returns."""
+    fake = tmp_path / "dot"
+    fake.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/called"\ncat > /dev/null\nprintf "PNGDATA"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    target = tmp_path / "graph.png"
+    env = {"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "EXPRGRAD_RENDERER": "auto"}
+    result = run("eval", *WALKTHROUGH, "--png", str(target), env=env)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "called").read_text().strip() == "-Tpng"
+    assert target.read_bytes() == b"PNGDATA"

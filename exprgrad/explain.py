@@ -1,0 +1,204 @@
+"""The backward pass told step by step: for every node, the chain-rule terms that make up d(output)/d(node).
+
+`explain` replays exprgrad's backward loop over an evaluated program and records, instead of only summing, each
+term it adds: the user's gradient times the user's local derivative in this input. The local derivative is given
+both as a number and as the op's formula from the registry, written with the graph's own labels (``1 - o**2`` for
+``o = tanh(n)``). The sums are formed in the same order as `engine.backward` forms them, so every number agrees
+bit for bit with ``exprgrad eval``.
+
+Pure: it reads the program's structure and an `Evaluation` snapshot, and changes nothing.
+
+>>> from exprgrad import parse
+>>> program = parse("e = a*b; d = e + c; L = d*f")
+>>> explanation = explain(program, program(a=2, b=-3, c=10, f=-2))
+>>> for step in explanation.steps[:3]:
+...     print(step.symbol, step.grad, [(t.formula, t.local, t.value) for t in step.terms])
+dL/dL 1.0 []
+dL/df 4.0 [('d', 4.0, 4.0)]
+dL/dd -2.0 [('f', -2.0, -2.0)]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .engine import Value, describe
+from .ops import FLOAT_MATH
+from .program import Evaluation, Program
+
+# Kinds of step.
+OUTPUT = "output"  # the seed: d(output)/d(output) = 1
+CHAIN = "chain"  # a sum of chain-rule terms, one per use of the node
+CONSTANT = "constant"  # depends on no variable: takes no gradient
+UNUSED = "unused"  # not used by any other node and not the output: its gradient is 0
+
+# Placeholders in the registry's formulas: x and y are an op's inputs in order, `out` is its own value.
+_PLACEHOLDER = re.compile(r"\b(x|y|out)\b")
+# Labels that can stand inside a formula or a d/d symbol without parentheses: a name or an unsigned number.
+_ATOM = re.compile(r"[^\W\d]\w*|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One use of a node: d(output)/d(user) times d(user)/d(node), for input `position` of node `user`."""
+
+    user: int
+    position: int
+    # d(output)/d(user), e.g. "dL/dd".
+    upstream_symbol: str
+    # d(user)/d(node), e.g. "dd/de".
+    local_symbol: str
+    # The local derivative as the registry's formula with the graph's labels in place of x, y and out.
+    formula: str
+    upstream: float
+    # None when the user's gradient is exactly 0: backward passes nothing back and never evaluates the derivative.
+    local: float | None
+    value: float | None
+    # The user is the output itself: its gradient is the seed 1, which equations leave out.
+    from_output: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    """How one node's gradient came about: its kind, its symbol (``dL/de``), its terms and their sum."""
+
+    node: int
+    label: str
+    op: str
+    kind: str
+    symbol: str
+    # None for a constant, which takes no gradient.
+    grad: float | None
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Every step of one backward pass, the output's first, then back towards the inputs."""
+
+    output: str
+    value: float
+    steps: tuple[Step, ...]
+
+
+def wrap(text: str) -> str:
+    """`text` as it stands inside a formula or a d/d symbol: bare when it is a name, number or call, else in ()."""
+    return text if _ATOM.fullmatch(text) or _is_call(text) else f"({text})"
+
+
+def _is_call(text: str) -> bool:
+    # `tanh(n)` or `log(a + b)`: a name whose opening parenthesis is closed by the text's last character.
+    opening = text.find("(")
+    if opening <= 0 or not text.endswith(")") or not _ATOM.fullmatch(text[:opening]):
+        return False
+    depth = 0
+    for position in range(opening, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[position], 0)
+        if depth == 0:
+            return position == len(text) - 1
+    return False
+
+
+def node_name(node: Value) -> str:
+    """The name a node goes by in formulas: its label, or its op written around its inputs' names."""
+    return node.label or describe(node)
+
+
+def local_formula(node: Value, position: int) -> str:
+    """The registry's formula for d(node)/d(input `position`), written with the labels of the node and its inputs."""
+    assert node.op is not None
+    names = {"out": node_name(node)}
+    for placeholder, child in zip(("x", "y"), node.inputs, strict=False):
+        names[placeholder] = node_name(child)
+    formula = node.op.formulas[position]
+    if formula in names:
+        # The formula is one label on its own (d(a*b)/da = b): no parentheses needed.
+        return names[formula]
+
+    def substitute(match: re.Match[str]) -> str:
+        name = names[match.group(1)]
+        # Already alone in parentheses, as a function's argument: log(x) becomes log(a + b), not log((a + b)).
+        bracketed = formula[match.start() - 1 : match.start()] == "(" and formula[match.end() : match.end() + 1] == ")"
+        return name if bracketed else wrap(name)
+
+    return _PLACEHOLDER.sub(substitute, formula)
+
+
+def explain(program: Program, evaluation: Evaluation) -> Explanation:
+    """The chain-rule steps of `evaluation` (an evaluation of `program`), output first, then back to the inputs."""
+    nodes = program.nodes
+    output_index = program.output_index()
+    output_name = program.output_name
+    data = evaluation.data
+    grads = [0.0] * len(nodes)
+    grads[output_index] = 1.0
+    terms: list[list[Term]] = [[] for _ in nodes]
+    users = [0] * len(nodes)
+    all_input_ids = program.input_ids()
+    # Each label wrapped once: a node used many times would otherwise be re-examined for every use.
+    wrapped = [wrap(node.label) for node in nodes]
+    symbols = [f"d{wrap(output_name)}/d{name}" for name in wrapped]
+    # The same loop as engine.backward, with the same skips and the same order of additions.
+    for index in range(len(nodes) - 1, -1, -1):
+        node = nodes[index]
+        op = node.op
+        input_ids = all_input_ids[index]
+        for child_index in input_ids:
+            users[child_index] += 1
+        if op is None or not node.needs_grad:
+            continue
+        grad = grads[index]
+        values = [data[child_index] for child_index in input_ids]
+        upstream_symbol = symbols[index]
+        for position, child_index in enumerate(input_ids):
+            child = nodes[child_index]
+            if not child.needs_grad:
+                continue
+            local: float | None = None
+            value: float | None = None
+            if grad != 0.0:
+                local = op.partials[position](FLOAT_MATH, *values, data[index])
+                value = grad * local
+                grads[child_index] += value
+            terms[child_index].append(
+                Term(
+                    user=index,
+                    position=position,
+                    upstream_symbol=upstream_symbol,
+                    local_symbol=f"d{wrapped[index]}/d{wrapped[child_index]}",
+                    formula=local_formula(node, position),
+                    upstream=grad,
+                    local=local,
+                    value=value,
+                    from_output=index == output_index,
+                )
+            )
+    order = [output_index] + [index for index in range(len(nodes) - 1, -1, -1) if index != output_index]
+    steps = tuple(
+        _step(program, index, output_index, symbols[index], grads[index], terms[index], users[index]) for index in order
+    )
+    return Explanation(output=output_name, value=evaluation.value, steps=steps)
+
+
+def _step(
+    program: Program, index: int, output_index: int, symbol: str, grad: float, terms: list[Term], users: int
+) -> Step:
+    node = program.nodes[index]
+    if index == output_index and node.needs_grad:
+        kind = OUTPUT
+    elif not node.needs_grad:
+        kind = CONSTANT
+    elif users == 0:
+        kind = UNUSED
+    else:
+        kind = CHAIN
+    return Step(
+        node=index,
+        label=node.label,
+        op=node.op.name if node.op is not None else "",
+        kind=kind,
+        symbol=symbol,
+        grad=grad if node.needs_grad else None,
+        terms=tuple(terms),
+    )
