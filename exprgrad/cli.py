@@ -392,11 +392,16 @@ def grad_command(
         list[str] | None,
         typer.Option("--wrt", metavar="NAME", help="Only this variable (repeatable). One --wrt prints a bare number."),
     ] = None,
+    order: Annotated[
+        int, typer.Option(min=1, max=2, help="2: second derivatives; --wrt a --wrt b prints d2/da db.")
+    ] = 1,
     var: VarOption = None,
 ) -> None:
-    """Print d(output)/d(variable) as plain numbers, for scripts.
+    """Print derivatives as plain numbers, for scripts.
 
-    One --wrt prints just the number; otherwise one NAME<TAB>VALUE line per variable, in order of first appearance.
+    First order: one --wrt prints just d(output)/d(NAME); otherwise one NAME<TAB>VALUE line per variable, in order
+    of first appearance. With --order 2: --wrt a --wrt b (or one --wrt a, for d2/da2) prints just the number;
+    otherwise one ROW<TAB>COLUMN<TAB>VALUE line per pair.
 
     Example: da=$(exprgrad grad "a*b + c" --a 2 --b -3 --c 10 --wrt a)
     """
@@ -407,14 +412,28 @@ def grad_command(
         if unknown:
             listing = ", ".join(program.variables) or "none"
             raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
-        gradients = program.evaluate(arguments.values).gradients
+        if order == 2:
+            lines = _second_derivative_lines(program.hessian(arguments.values), wanted)
+        else:
+            lines = _first_derivative_lines(program.evaluate(arguments.values).gradients, wanted)
     except ExprgradError as error:
         fail(error)
+    sys.stdout.write("".join(line + "\n" for line in lines))
+
+
+def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> list[str]:
     if len(wanted) == 1:
-        sys.stdout.write(f"{gradients[wanted[0]]!r}\n")
-        return
-    chosen = [name for name in gradients if not wanted or name in wanted]
-    sys.stdout.write("".join(f"{name}\t{gradients[name]!r}\n" for name in chosen))
+        return [repr(gradients[wanted[0]])]
+    return [f"{name}\t{value!r}" for name, value in gradients.items() if not wanted or name in wanted]
+
+
+def _second_derivative_lines(hessian: dict[str, dict[str, float]], wanted: list[str]) -> list[str]:
+    if len(wanted) == 2:
+        return [repr(hessian[wanted[0]][wanted[1]])]
+    if len(wanted) == 1:
+        return [repr(hessian[wanted[0]][wanted[0]])]
+    names = [name for name in hessian if not wanted or name in wanted]
+    return [f"{row}\t{column}\t{hessian[row][column]!r}" for row in names for column in names]
 
 
 @app.command("check", cls=ProgramCommand, context_settings=BINDING_CONTEXT)

@@ -142,6 +142,13 @@ def sign(x: float) -> float:
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
 
 
+def _pow_base_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
+    if m.number(y) == 0.0:
+        # x**0 is the constant 1 (at x = 0 too), so its slope is 0; y * x**(y - 1) would divide by zero there.
+        return 0.0
+    return y * m.pow(x, y - 1.0)
+
+
 def _pow_exponent_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
     base = m.number(x)
     if base > 0.0:
@@ -215,7 +222,7 @@ POW: Final = _op(
     INFIX,
     PRECEDENCE_POWER,
     _pow,
-    (lambda m, x, y, o: y * m.pow(x, y - 1.0), "y * x**(y - 1)"),
+    (_pow_base_partial, "y * x**(y - 1)"),
     (_pow_exponent_partial, "out * log(x)"),
     right_associative=True,
 )

@@ -191,3 +191,19 @@ def test_repr_looks_like_micrograd() -> None:
     """repr shows data and grad."""
     assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
     assert repr(Value(2.0, "a")) == "Value(data=2.0, grad=0.0, label='a')"
+
+
+def test_power_zero_is_constant_even_at_zero() -> None:
+    """x**0 is 1 everywhere (0**0 too, as in Python), so its derivative at 0 is 0, not a division by zero."""
+    x = Value(0.0)
+    out = x**0
+    out.backward()
+    assert (out.data, x.grad) == (1.0, 0.0)
+
+
+def test_second_derivative_of_x_to_the_first_at_zero() -> None:
+    """d2(x**1)/dx2 at 0 is 0: the first derivative is 1 * x**0, whose slope is 0."""
+    x = Value(0.0)
+    first = gradient_graph(x**1)[id(x)]
+    backward(first)
+    assert (first.data, x.grad) == (1.0, 0.0)

@@ -271,3 +271,22 @@ def test_output_starts_before_input_ends() -> None:
         process.stdin.close()
         process.wait(timeout=60)
     assert process.returncode == 0
+
+
+def test_grad_order_2_with_two_wrt_prints_the_mixed_derivative() -> None:
+    """`grad --order 2 --wrt a --wrt b` prints d2L/da db alone: for a*b + sin(a) that is 1."""
+    result = run("grad", "a*b + sin(a)", "--a", "1", "--b", "2", "--order", "2", "--wrt", "a", "--wrt", "b")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "1.0\n"
+
+
+def test_grad_order_2_with_one_wrt_prints_the_pure_second_derivative() -> None:
+    """One --wrt with --order 2: d2L/da2, here -sin(1)."""
+    result = run("grad", "a*b + sin(a)", "--a", "1", "--b", "2", "--order", "2", "--wrt", "a")
+    assert result.stdout == f"{-math.sin(1.0)!r}\n"
+
+
+def test_grad_order_2_lists_every_pair() -> None:
+    """Without --wrt, --order 2 prints ROW<TAB>COLUMN<TAB>VALUE for every pair of variables."""
+    result = run("grad", "a*b + sin(a)", "--a", "1", "--b", "2", "--order", "2")
+    assert result.stdout == f"a\ta\t{-math.sin(1.0)!r}\na\tb\t1.0\nb\ta\t1.0\nb\tb\t0.0\n"
