@@ -32,8 +32,46 @@ EXIT_USAGE = 2
 EXIT_OUTPUT = 3
 EXIT_INTERRUPTED = 130
 
+def _report_usage_error(message: str, command: str | None) -> NoReturn:
+    where = "exprgrad" if command in (None, "exprgrad") else f"exprgrad {command}"
+    sys.stderr.write(f"exprgrad: error: {message.rstrip('.')} (see {where} --help)\n")
+    raise typer.Exit(EXIT_USAGE)
+
+
+class PlainUsageErrors:
+    """Usage errors found by the option parser, printed in exprgrad's one-line form with exit code 2.
+
+    Click would print a usage block and a boxed message; scripts look for one prefix, so every error gets it.
+    """
+
+    name: str | None
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as error:
+            _report_usage_error(error.format_message(), self.name)
+
+
+class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
+    """The top-level command group: an unknown command is a usage error in the same one-line form."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        from typer._click.exceptions import UsageError
+
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:
+            _report_usage_error(error.format_message(), None)
+
+
 app = typer.Typer(
     name="exprgrad",
+    cls=ExprgradGroup,
     help="The value and every derivative of a small program, for every node, at once.",
     add_completion=False,
     no_args_is_help=True,
@@ -45,7 +83,7 @@ BINDING_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True, "he
 _DASH_PROGRAMS = "exprgrad.dash_programs"
 
 
-class ProgramCommand(typer.core.TyperCommand):
+class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
     """A command whose program may start with a minus sign and whose variable values may look like options.
 
     Click would read ``-tanh(x)`` as the short options -t -a -n -h (and -h is help), ``-x*f`` as -x with -f FILE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from typer.testing import CliRunner, Result
 
 from exprgrad.cli import app
@@ -25,3 +27,15 @@ NEURON = [
 def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
     """Invoke `exprgrad ARGS...` and return the result, stdout and stderr captured apart."""
     return CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+
+
+def split_example(command: str) -> tuple[list[str], str | None]:
+    """A documented shell line as argv words and stdin: `exprgrad ... <<< 'a,b\\n1,2'` feeds the here-string."""
+    stdin = None
+    if " <<< " in command:
+        command, here = command.split(" <<< ")
+        stdin = shlex.split(here)[0].replace("\\n", "\n") + "\n"
+    words = shlex.split(command)
+    if words[0] != "exprgrad":
+        raise ValueError(f"not an exprgrad command: {command}")
+    return words, stdin

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
 
-from .cli_helpers import run
+from .cli_helpers import run, split_example
 
 PAGE = Path(__file__).parent.parent / "docs" / "errors.md"
 _BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
@@ -40,12 +39,7 @@ def test_documented_example(
 ) -> None:
     """Running the documented command gives the documented output and exit code."""
     monkeypatch.chdir(tmp_path)
-    stdin = None
-    if " <<< " in command:
-        command, here = command.split(" <<< ")
-        stdin = shlex.split(here)[0].replace("\\n", "\n") + "\n"
-    words = shlex.split(command)
-    assert words[0] == "exprgrad"
+    words, stdin = split_example(command)
     result = run(*words[1:], input=stdin)
     assert result.exit_code == code
     assert result.stdout + result.stderr == expected

@@ -100,6 +100,9 @@ CORPUS: list[tuple[list[str], str | None, int, str]] = [
     (["grad", "a", "--a", "1", "--wrt", "b"], None, 2, "--wrt b: not a variable"),
     (["check", "a", "--a", "1", "--expect", "a=x"], None, 2, "must be a number"),
     (["check", "a", "--a", "1", "--rtol", "-1"], None, 2, "-1"),
+    (["nope"], None, 2, "exprgrad: error: No such command 'nope' (see exprgrad --help)"),
+    (["--bogus"], None, 2, "exprgrad: error: No such option: --bogus (see exprgrad --help)"),
+    (["eval", "a", "-f"], None, 2, "exprgrad: error: Option '-f' requires an argument (see exprgrad eval --help)"),
     # points rows that are short, long, or not numbers
     (["eval", "a*b", "--points", "-"], "a,b\n1\n", 2, "line 2: expected 2 fields (a, b), got 1"),
     (["eval", "a*b", "--points", "-"], "a,b\n1,2,3\n", 2, "line 2: expected 2 fields (a, b), got 3"),
