@@ -43,3 +43,36 @@ def test_documented_example(
     result = run(*words[1:], input=stdin)
     assert result.exit_code == code
     assert result.stdout + result.stderr == expected
+
+
+README = Path(__file__).parent.parent / "README.md"
+_FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def _readme_examples() -> list[tuple[str, str]]:
+    """(command, shown output) for every `$ exprgrad ...` line in README.md that runs without a shell."""
+    examples = []
+    for block in _FENCE.findall(README.read_text(encoding="utf-8")):
+        for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            command, _, shown = chunk.partition("\n")
+            if command.startswith("exprgrad ") and not any(mark in command for mark in ("$(", "|", ";", ">")):
+                examples.append((command, shown))
+    return examples
+
+
+README_EXAMPLES = _readme_examples()
+
+
+def test_readme_has_examples() -> None:
+    """The README shows real commands with their output."""
+    assert len(README_EXAMPLES) >= 10
+
+
+@pytest.mark.parametrize(("command", "shown"), README_EXAMPLES, ids=[e[0][:50] for e in README_EXAMPLES])
+def test_readme_example(command: str, shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each README example prints exactly what the README shows (files it names are written to a scratch folder)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sweep.csv").write_text("x,w\n1,0.5\n2,0.5\n3,-1\n")
+    words, stdin = split_example(command)
+    result = run(*words[1:], input=stdin)
+    assert result.stdout + result.stderr == shown
