@@ -22,6 +22,8 @@ KINK = "not differentiable"
 UNCHECKED = "unchecked"
 
 _EPSILON = sys.float_info.epsilon
+# An estimate whose error bound is larger than this fraction of it cannot confirm or refute a gradient.
+_ROUGH = 1e-4
 _BASE_STEP = _EPSILON ** (1 / 3)
 
 
@@ -64,59 +66,102 @@ def _crosses_kink(before: list[float], after: list[float]) -> bool:
     return any(a != b and ((a > 0) != (b > 0) or a == 0.0 or b == 0.0) for a, b in zip(before, after, strict=True))
 
 
+class _KinkInStep(Exception):
+    """A relu or abs that matters changes branch between x - h and x + h."""
+
+
+def _central_differences(program: Program, variable: Value, x: float, step: float, kinks: list[Value]) -> _Estimate:
+    """One Richardson-extrapolated central difference at `step`, with its error estimate (raises on a kink)."""
+    try:
+        f_down = _output_at(program, variable, x - step)
+        kinks_down = _kink_inputs(kinks)
+        f_up = _output_at(program, variable, x + step)
+        kinks_up = _kink_inputs(kinks)
+        f_down_half = _output_at(program, variable, x - step / 2)
+        f_up_half = _output_at(program, variable, x + step / 2)
+    finally:
+        _output_at(program, variable, x)
+    if _crosses_kink(kinks_down, kinks_up):
+        raise _KinkInStep
+    coarse = (f_up - f_down) / (2 * step)
+    fine = (f_up_half - f_down_half) / step
+    # Richardson extrapolation cancels the h**2 term of the central difference.
+    extrapolated = fine + (fine - coarse) / 3
+    scale = max(abs(f_up), abs(f_down), abs(f_up_half), abs(f_down_half))
+    rounding = 3 * _EPSILON * scale / step
+    return _Estimate(extrapolated, abs(fine - coarse) / 3 + rounding)
+
+
+# Steps tried, as fractions of the first; the estimate with the smallest error estimate wins (as in Ridders'
+# method). Small steps matter where the function varies fast for its size (sin(x) at x = 1e8) or stops being
+# defined nearby (sqrt(x) at x = 1e-12).
+_SHRINKS = tuple(10.0**-k for k in range(12))
+
+
 def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | None, str]:
     """d(output)/d(variable) estimated from the forward pass alone, or None and why not.
 
     Call it right after a backward pass at the point: which relu and abs nodes matter is read from the gradients.
+    The error of each step's estimate is judged both from its two step sizes and against the previous step's
+    estimate, so a step too coarse for the function cannot pass itself off as accurate.
     """
     x = variable.data
     kinks = _active_kinks(program)
     reason = ""
-    # A smaller step when the program is undefined or changes branch nearby (e.g. sqrt(x) at x = 1e-12).
-    for shrink in (1.0, 1e-3, 1e-6, 1e-9):
+    best: _Estimate | None = None
+    previous: _Estimate | None = None
+    worse_in_a_row = 0
+    for shrink in _SHRINKS:
         # The step actually taken: rounding x + h back gives an exactly representable difference.
         step = (x + _BASE_STEP * shrink * max(1.0, abs(x))) - x
+        if step == 0.0:
+            break
         try:
-            f_down = _output_at(program, variable, x - step)
-            kinks_down = _kink_inputs(kinks)
-            f_up = _output_at(program, variable, x + step)
-            kinks_up = _kink_inputs(kinks)
-            f_down_half = _output_at(program, variable, x - step / 2)
-            f_up_half = _output_at(program, variable, x + step / 2)
+            estimate = _central_differences(program, variable, x, step, kinks)
         except EvaluationError as error:
-            reason = f"the program is not defined within the step: {error}"
+            reason, previous = f"the program is not defined within the step: {error}", None
             continue
-        finally:
-            _output_at(program, variable, x)
-        if _crosses_kink(kinks_down, kinks_up):
-            reason = "a relu or abs changes branch within the finite-difference step"
+        except _KinkInStep:
+            reason, previous = "a relu or abs changes branch within the finite-difference step", None
             continue
-        coarse = (f_up - f_down) / (2 * step)
-        fine = (f_up_half - f_down_half) / step
-        # Richardson extrapolation cancels the h**2 term of the central difference.
-        extrapolated = fine + (fine - coarse) / 3
-        scale = max(abs(f_up), abs(f_down), abs(f_up_half), abs(f_down_half))
-        rounding = 3 * _EPSILON * scale / step
-        return _Estimate(extrapolated, abs(fine - coarse) / 3 + rounding), ""
-    return None, reason
+        if previous is not None:
+            estimate = _Estimate(estimate.value, max(estimate.error, abs(estimate.value - previous.value)))
+        else:
+            # A lone estimate has not been confirmed by a neighbour: count its whole size as possible error.
+            estimate = _Estimate(estimate.value, max(estimate.error, abs(estimate.value)))
+        previous = estimate
+        if best is None or estimate.error < best.error:
+            best, worse_in_a_row = estimate, 0
+        else:
+            worse_in_a_row += 1
+            if worse_in_a_row == 2 and best.error <= _ROUGH * max(1.0, abs(best.value)):
+                break  # a good estimate, and rounding has taken over: smaller steps only get worse
+    if best is None:
+        return None, reason
+    return best, ""
 
 
 def _variables_at_kinks(program: Program) -> dict[str, str]:
-    """Variables whose gradient passes through a relu or abs exactly at its kink: name -> the kink's node."""
-    at_kink: dict[str, str] = {}
+    """Variables whose gradient passes through a relu or abs exactly at its kink: name -> the kink's node.
+
+    One walk from all such kinks at once (each node is visited once), so it stays linear in the program.
+    """
     variable_names = {id(node): name for name, node in program.variables.items()}
-    for node in program.nodes:
-        if node.op is None or node.op.name not in KINKS or node.inputs[0].data != 0.0 or node.grad == 0.0:
+    stack = [
+        (node.inputs[0], describe(node))
+        for node in program.nodes
+        if node.op is not None and node.op.name in KINKS and node.inputs[0].data == 0.0 and node.grad != 0.0
+    ]
+    at_kink: dict[str, str] = {}
+    seen: set[int] = set()
+    while stack:
+        current, kink = stack.pop()
+        if id(current) in seen:
             continue
-        stack, seen = [node.inputs[0]], set()
-        while stack:
-            current = stack.pop()
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            if id(current) in variable_names:
-                at_kink.setdefault(variable_names[id(current)], describe(node))
-            stack.extend(current.inputs)
+        seen.add(id(current))
+        if id(current) in variable_names:
+            at_kink.setdefault(variable_names[id(current)], kink)
+        stack.extend((child, kink) for child in current.inputs)
     return at_kink
 
 
@@ -152,6 +197,9 @@ def check_gradients(
             reason = f"{at_kink[name]} is at its kink (input exactly 0); its derivative there is taken as 0"
             results.append(GradientCheck(name, autodiff, None, None, wanted, verdict, "; ".join([*problems, reason])))
             continue
+        if estimate is not None and estimate.error > _ROUGH * max(1.0, abs(estimate.value)):
+            why_not = f"the finite-difference estimate is too rough here ({estimate.value!r} ± {estimate.error:.1g})"
+            estimate = None
         if estimate is not None and not _close(autodiff, estimate.value, rtol, atol, estimate.error):
             problems.append(f"autodiff differs from the finite difference by {abs(autodiff - estimate.value):.3g}")
         if problems:

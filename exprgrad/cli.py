@@ -9,6 +9,7 @@ process as SIGPIPE does, quietly.
 from __future__ import annotations
 
 import enum
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -31,6 +32,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
 EXIT_INTERRUPTED = 130
+
 
 def _report_usage_error(message: str, command: str | None) -> NoReturn:
     where = "exprgrad" if command in (None, "exprgrad") else f"exprgrad {command}"
@@ -93,7 +95,11 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        options = {name for param in self.params for name in getattr(param, "opts", [])}
+        options = {
+            name
+            for param in self.params
+            for name in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]
+        }
         options.update(ctx.help_option_names)
         short_options = {name for name in options if not name.startswith("--")}
         kept: list[str] = []
@@ -338,7 +344,7 @@ def _eval_points(
     drawings: tuple[Path | None, ...],
     order: int,
 ) -> None:
-    from .points import stream_points
+    from .points import RowError, stream_points
 
     if output_format is OutputFormat.table:
         raise BindingError("--points writes csv, tsv or json (JSON lines), not a table")
@@ -354,6 +360,10 @@ def _eval_points(
         source = sys.stdin.buffer if points == "-" else open(points, "rb")  # noqa: SIM115 (closed below)
     except OSError as error:
         raise BindingError(f"cannot read {points}: {error.strerror}") from None
+
+    def report_skipped(error: RowError) -> None:
+        sys.stderr.write(f"exprgrad: skipped {error}\n")
+
     try:
         _, skipped = stream_points(
             program,
@@ -362,8 +372,7 @@ def _eval_points(
             sys.stdout,
             output_format=chosen,
             input_delimiter=delimiter,
-            skip_bad=skip_bad,
-            report=sys.stderr,
+            on_bad_row=report_skipped if skip_bad else None,
         )
     finally:
         if source is not sys.stdin.buffer:
@@ -408,17 +417,20 @@ def _write_drawings(
     program: Program, pictures: dict[str, Path | None], dot: Path | None, precision: int | None, style: dict[str, Any]
 ) -> None:
     from .dot import draw, render
-    from .files import write_atomically
+    from .files import write_output
 
+    targets = [path for path in (*pictures.values(), dot) if path is not None]
+    if len({str(path) for path in targets}) < len(targets):
+        raise BindingError("the same output path is given twice; give --svg, --png and --dot different paths")
     source = draw(program.nodes, output=program.output, digits=precision, **style).source
     # Render before writing anything, so that a failed drawing leaves every file as it was.
     rendered = {
         path: render(source, kind, node_count=len(program.nodes)) for kind, path in pictures.items() if path is not None
     }
     if dot is not None:
-        write_atomically(dot, source.encode("utf-8"))
+        write_output(dot, source.encode("utf-8"))
     for path, picture in rendered.items():
-        write_atomically(path, picture)
+        write_output(path, picture)
 
 
 @app.command("grad", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -496,6 +508,9 @@ def check_command(
     from .checking import all_agree, check_gradients
 
     try:
+        for name, tolerance in (("--rtol", rtol), ("--atol", atol)):
+            if not math.isfinite(tolerance):
+                raise BindingError(f"{name} must be a finite number, got {tolerance!r}")
         program, arguments = build_program(ctx, program_argument, file, var)
         expected = _parse_expectations(expect or [])
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)

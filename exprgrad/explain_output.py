@@ -21,7 +21,8 @@ _CONSTANT_FORMULA = re.compile(r"-?\d+")
 
 def _term_symbols(term: Term) -> str:
     if term.from_output:
-        return term.local_symbol
+        # d(output)/d(node) would read as the step's own symbol (dL/db = dL/db + ...): show the formula instead.
+        return wrap(term.formula)
     return f"{term.upstream_symbol} * {term.local_symbol}"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TextIO
 
@@ -43,29 +43,51 @@ class Row:
     values: tuple[float, ...]
 
 
-def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str] | None]:
-    """(line number, text) for each line; None marks the moment before a read that may wait for more input."""
-    pending = b""
+# A longer line is reported (and skipped with --skip-bad) rather than held in memory.
+MAX_LINE_BYTES = 1 << 20
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str | RowError] | None]:
+    """(line number, text or the reason it is unusable) for each line; None comes before each read that may wait.
+
+    Work and memory per line are linear in its length, whatever the chunking: a partial line is kept as a list of
+    pieces and joined once. A line over MAX_LINE_BYTES is dropped as it streams by and reported as a RowError.
+    """
+    pieces: list[bytes] = []
+    size = 0
     number = 0
+    first = True
     while True:
         yield None
         chunk = stream.read1(CHUNK_BYTES) if hasattr(stream, "read1") else stream.read(CHUNK_BYTES)
         if not chunk:
             break
-        pieces = (pending + chunk).split(b"\n")
-        pending = pieces.pop()
-        for piece in pieces:
+        if first:
+            # Spreadsheets often start UTF-8 CSV with a byte-order mark; it is not part of the first column's name.
+            chunk = chunk.removeprefix(_BYTE_ORDER_MARK)
+            first = False
+        lines = chunk.split(b"\n")
+        for index, piece in enumerate(lines):
+            if size <= MAX_LINE_BYTES:
+                pieces.append(piece)
+            size += len(piece)
+            if index == len(lines) - 1:
+                break  # the chunk ends inside a line: wait for the rest
             number += 1
-            yield number, _decode(piece, number)
-    if pending:
-        yield number + 1, _decode(pending, number + 1)
+            yield number, _line_text(pieces, size, number)
+            pieces, size = [], 0
+    if size:
+        yield number + 1, _line_text(pieces, size, number + 1)
 
 
-def _decode(raw: bytes, line: int) -> str:
+def _line_text(pieces: list[bytes], size: int, line: int) -> str | RowError:
+    if size > MAX_LINE_BYTES:
+        return RowError(line, f"the line is longer than {MAX_LINE_BYTES} bytes")
     try:
-        return raw.decode("utf-8").rstrip("\r")
+        return b"".join(pieces).decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
-        raise RowError(line, "not UTF-8 text") from None
+        return RowError(line, "not UTF-8 text")
 
 
 class PointReader:
@@ -111,11 +133,24 @@ class PointReader:
 
 def _json_object(line: int, text: str) -> dict[str, object]:
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
+    except _RepeatedKey as repeated:
+        raise RowError(line, f"the key {repeated.args[0]!r} appears twice") from None
     except ValueError as error:
         raise RowError(line, f"not valid JSON ({error.args[0].split(':')[0]})") from None
     if not isinstance(document, dict):
         raise RowError(line, "each JSON line must be an object of name: number")
+    return document
+
+
+class _RepeatedKey(Exception):
+    pass
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise _RepeatedKey(next(key for index, (key, _) in enumerate(pairs) if key in dict(pairs[:index])))
     return document
 
 
@@ -175,6 +210,12 @@ class PointWriter:
         self.output_format = output_format
         self.columns = list(columns)
         self.keys = [*self.columns, "value", *(f"grad_{name}" for name in gradient_names)]
+        clash = next((key for key in self.keys if self.keys.count(key) > 1), None)
+        if clash is not None:
+            raise BindingError(
+                f"the output would have two columns named {clash!r} (the results are named value and grad_<name>);"
+                " rename that variable"
+            )
         if output_format != "json":
             separator = "\t" if output_format == "tsv" else ","
             self.separator = separator
@@ -197,13 +238,12 @@ def stream_points(
     *,
     output_format: str = "csv",
     input_delimiter: str = ",",
-    skip_bad: bool = False,
-    report: TextIO | None = None,
+    on_bad_row: Callable[[RowError], None] | None = None,
 ) -> tuple[int, int]:
     """Evaluate `program` at every row of `source`, writing results to `out` as they are computed.
 
-    Returns (rows written, rows skipped). A bad row raises RowError unless `skip_bad`, in which case it is
-    described on `report` and skipped.
+    Returns (rows written, rows skipped). A bad row raises RowError, unless `on_bad_row` is given: then it is
+    handed the error and the row is skipped. A bad header is always raised.
     """
     reader = PointReader(input_delimiter)
     evaluator: PointEvaluator | None = None
@@ -214,27 +254,32 @@ def stream_points(
             out.flush()
             continue
         line, text = item
-        if not text.strip():
-            continue
         if evaluator is None:
+            if isinstance(text, RowError):
+                raise text
+            if not text.strip():
+                continue
             columns = reader.header(line, text)
             try:
                 evaluator = PointEvaluator(program, columns, fixed)
+                writer = PointWriter(out, output_format, columns, evaluator.gradient_names)
             except BindingError as error:
                 raise RowError(line, str(error)) from None
-            writer = PointWriter(out, output_format, columns, evaluator.gradient_names)
             if not reader.json_lines:
                 continue
         assert writer is not None
         try:
+            if isinstance(text, RowError):
+                raise text
+            if not text.strip():
+                continue
             row = reader.row(line, text)
             value, gradients = evaluator.evaluate(row)
         except RowError as error:
-            if not skip_bad:
+            if on_bad_row is None:
                 raise
+            on_bad_row(error)
             skipped += 1
-            if report is not None:
-                report.write(f"exprgrad: skipped {error}\n")
             continue
         writer.write(row, value, gradients)
         written += 1

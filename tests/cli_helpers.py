@@ -30,11 +30,16 @@ def run(*args: str, input: str | None = None, env: dict[str, str] | None = None)
 
 
 def split_example(command: str) -> tuple[list[str], str | None]:
-    """A documented shell line as argv words and stdin: `exprgrad ... <<< 'a,b\\n1,2'` feeds the here-string."""
+    """A documented shell line as argv words and stdin, as bash would run it.
+
+    `exprgrad ... <<< $'a,b\\n1,2'` feeds the here-string (with its escapes decoded, and the newline bash adds).
+    """
     stdin = None
     if " <<< " in command:
         command, here = command.split(" <<< ")
-        stdin = shlex.split(here)[0].replace("\\n", "\n") + "\n"
+        if not (here.startswith("$'") and here.endswith("'")):
+            raise ValueError(f"write here-strings as $'...' so that bash reads the escapes too: {here}")
+        stdin = here[2:-1].encode("latin-1", "backslashreplace").decode("unicode_escape") + "\n"
     words = shlex.split(command)
     if words[0] != "exprgrad":
         raise ValueError(f"not an exprgrad command: {command}")

@@ -76,3 +76,25 @@ def test_readme_example(command: str, shown: str, tmp_path: Path, monkeypatch: p
     words, stdin = split_example(command)
     result = run(*words[1:], input=stdin)
     assert result.stdout + result.stderr == shown
+
+
+@pytest.mark.parametrize(
+    ("command", "expected", "code"), [e for e in EXAMPLES if " <<< " in e[0]], ids=lambda value: str(value)[:40]
+)
+def test_here_string_examples_run_the_same_in_bash(command: str, expected: str, code: int) -> None:
+    """Examples that feed stdin run literally in bash, with the installed command, and print what the page shows."""
+    import os
+    import subprocess
+    import sys
+
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        ["bash", "-c", command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == code
+    assert result.stdout + result.stderr == expected

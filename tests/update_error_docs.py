@@ -107,10 +107,10 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "reported and skipped (exit 0)."
         ),
         [
-            "exprgrad eval \"a*b\" --points - <<< 'a,b\\n1,2\\n3'",
-            "exprgrad eval \"a*b\" --points - <<< 'a,b\\n1,x'",
-            "exprgrad eval \"a*b\" --points - <<< 'a,q\\n1,2'",
-            "exprgrad eval \"log(a)*b\" --points - --skip-bad <<< 'a,b\\n1,x\\n2,3'",
+            "exprgrad eval \"a*b\" --points - <<< $'a,b\\n1,2\\n3'",
+            "exprgrad eval \"a*b\" --points - <<< $'a,b\\n1,x'",
+            "exprgrad eval \"a*b\" --points - <<< $'a,q\\n1,2'",
+            "exprgrad eval \"log(a)*b\" --points - --skip-bad <<< $'a,b\\n1,x\\n2,3'",
         ],
     ),
     (
@@ -128,7 +128,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "a**b" --a -8 --b 0.5',
             'exprgrad eval "exp(a)" --a 1000',
             'exprgrad eval "a*b" --a 1e200 --b 1e200',
-            "exprgrad eval \"log(a)\" --points - <<< 'a\\n1\\n0'",
+            "exprgrad eval \"log(a)\" --points - <<< $'a\\n1\\n0'",
         ],
     ),
     (
