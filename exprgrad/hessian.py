@@ -11,11 +11,12 @@ a graph; running `backward` on it gives one row of the Hessian. Nothing is estim
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from .engine import VALUE_MATH, Value, backward, gradient_graph, node_error, topological_order
 from .errors import EvaluationError
-from .ops import DomainError
+from .ops import FLOAT_MATH, DomainError
 from .program import Program
 
 Hessian = dict[str, dict[str, float]]
@@ -58,11 +59,13 @@ def _row(program: Program, first: dict[int, Value], gradient: Value | None) -> d
 def _second_order_error(program: Program, first: dict[int, Value], error: EvaluationError) -> EvaluationError:
     """The error of a failed second pass, naming the program's node whose local derivative could not be differentiated.
 
-    The failing node of the second pass belongs to the gradient graph and has no name a user would know, so each
-    local derivative of the program's own nodes is differentiated on its own until the one that fails is found.
+    The failing node of the second pass belongs to the gradient graph and has no name a user would know. Each
+    local derivative of the program's own nodes is rebuilt, and the nodes of that formula alone (not the program
+    nodes it reads) are differentiated once, so finding the culprit stays linear in the program.
     """
     # The engine's message ends with the reason after its last colon; the rest names a gradient-graph node.
     reason = str(error).rpartition(": ")[2]
+    own_nodes = {id(node) for node in program.nodes}
     for node in reversed(program.nodes):
         op = node.op
         if op is None or not node.needs_grad or id(node) not in first:
@@ -72,8 +75,29 @@ def _second_order_error(program: Program, first: dict[int, Value], error: Evalua
                 continue
             try:
                 local = partial(VALUE_MATH, *node.inputs, node)
-                if isinstance(local, Value) and local.needs_grad:
-                    backward(local)
+                failed = isinstance(local, Value) and not _formula_differentiates(local, own_nodes)
             except (EvaluationError, DomainError, ZeroDivisionError):
+                failed = True
+            if failed:
                 return node_error(node, f"cannot differentiate twice: its second derivative is not finite ({reason})")
     return EvaluationError(f"math error in a second derivative of {program.output_name}: {error}")
+
+
+def _formula_differentiates(formula: Value, stop_at: set[int]) -> bool:
+    """Whether every node of a local-derivative formula has finite local derivatives (program nodes not entered)."""
+    stack, seen = [formula], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or id(node) in stop_at or node.op is None:
+            continue
+        seen.add(id(node))
+        values = [child.data for child in node.inputs]
+        for child, partial in zip(node.inputs, node.op.partials, strict=True):
+            if child.needs_grad:
+                try:
+                    if not math.isfinite(partial(FLOAT_MATH, *values, node.data)):
+                        return False
+                except (DomainError, ZeroDivisionError, OverflowError):
+                    return False
+        stack.extend(node.inputs)
+    return True
