@@ -72,10 +72,12 @@ def test_record_special_characters_are_escaped() -> None:
 
 
 def test_labels_with_special_characters_render(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A node whose label holds record syntax still renders to valid SVG."""
+    """A node whose label holds record syntax renders to valid SVG that shows the label as written."""
     monkeypatch.setenv("EXPRGRAD_RENDERER", "wasm")
     value = Value(2.0, label="{x|<y>}") * 3
-    ET.fromstring(graph_svg([value.inputs[0], value.inputs[1], value]))
+    root = ET.fromstring(graph_svg([value.inputs[0], value.inputs[1], value]))
+    texts = [t.text for t in root.iter(f"{SVG_NS}text")]
+    assert "{x|<y>}" in texts
 
 
 def test_failed_render_keeps_the_existing_file(tmp_path: Path) -> None:

@@ -288,9 +288,6 @@ def test_interrupted_write_leaves_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "graph.svg"
     target.write_bytes(b"old")
 
-    class Exploding(bytes):
-        pass
-
     original_fdopen = os.fdopen
 
     def failing_fdopen(*args: object, **kwargs: object) -> object:
