@@ -305,6 +305,14 @@ class ValueMath:
         return x.data
 
     @staticmethod
+    def is_zero(x: Value) -> bool:
+        return x.data == 0.0
+
+    @staticmethod
+    def is_positive(x: Value) -> bool:
+        return x.data > 0.0
+
+    @staticmethod
     def exp(x: Value) -> Value:
         return apply(EXP, x)
 

@@ -49,6 +49,9 @@ class Op:
     notation: str
     precedence: int
     forward: Callable[..., float]
+    # The forward value over a math namespace of arrays (exprgrad.vectorized), without the domain checks of
+    # `forward`: a row whose result is not finite is redone with `forward`.
+    array_forward: Callable[..., Any]
     partials: tuple[Partial, ...]
     formulas: tuple[str, ...]
     right_associative: bool = False
@@ -143,20 +146,21 @@ def sign(x: float) -> float:
 
 
 def _pow_base_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
-    if m.number(y) == 0.0:
+    if m.is_zero(y):
         # x**0 is the constant 1 (at x = 0 too), so its slope is 0; y * x**(y - 1) would divide by zero there.
         return 0.0
     return y * m.pow(x, y - 1.0)
 
 
 def _pow_exponent_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
-    base = m.number(x)
-    if base > 0.0:
+    if m.is_positive(x):
         return out * m.log(x)
-    if base == 0.0:
+    if m.is_zero(x):
         # 0**y is 0 for every y > 0 (the only y where it is defined), so it does not change with y.
         return 0.0
-    raise DomainError(f"x**y has no derivative in y for a negative base x ({base!r}): it is defined at whole y only")
+    raise DomainError(
+        f"x**y has no derivative in y for a negative base x ({m.number(x)!r}): it is defined at whole y only"
+    )
 
 
 class FloatMath:
@@ -165,6 +169,14 @@ class FloatMath:
     @staticmethod
     def number(x: float) -> float:
         return x
+
+    @staticmethod
+    def is_zero(x: float) -> bool:
+        return x == 0.0
+
+    @staticmethod
+    def is_positive(x: float) -> bool:
+        return x > 0.0
 
     exp = staticmethod(_exp)
     log = staticmethod(_log)
@@ -185,6 +197,7 @@ def _op(
     notation: str,
     precedence: int,
     forward: Callable[..., float],
+    array_forward: Callable[..., Any],
     *partials: tuple[Partial, str],
     right_associative: bool = False,
 ) -> Op:
@@ -195,6 +208,7 @@ def _op(
         notation=notation,
         precedence=precedence,
         forward=forward,
+        array_forward=array_forward,
         partials=tuple(p for p, _ in partials),
         formulas=tuple(f for _, f in partials),
         right_associative=right_associative,
@@ -202,17 +216,43 @@ def _op(
 
 
 # In the formulas, x and y are the inputs in order and `out` is the node's own value.
-ADD: Final = _op("add", "+", INFIX, PRECEDENCE_SUM, _add, (lambda m, x, y, o: 1.0, "1"), (lambda m, x, y, o: 1.0, "1"))
-SUB: Final = _op(
-    "sub", "-", INFIX, PRECEDENCE_SUM, _sub, (lambda m, x, y, o: 1.0, "1"), (lambda m, x, y, o: -1.0, "-1")
+ADD: Final = _op(
+    "add",
+    "+",
+    INFIX,
+    PRECEDENCE_SUM,
+    _add,
+    lambda m, x, y: x + y,
+    (lambda m, x, y, o: 1.0, "1"),
+    (lambda m, x, y, o: 1.0, "1"),
 )
-MUL: Final = _op("mul", "*", INFIX, PRECEDENCE_PRODUCT, _mul, (lambda m, x, y, o: y, "y"), (lambda m, x, y, o: x, "x"))
+SUB: Final = _op(
+    "sub",
+    "-",
+    INFIX,
+    PRECEDENCE_SUM,
+    _sub,
+    lambda m, x, y: x - y,
+    (lambda m, x, y, o: 1.0, "1"),
+    (lambda m, x, y, o: -1.0, "-1"),
+)
+MUL: Final = _op(
+    "mul",
+    "*",
+    INFIX,
+    PRECEDENCE_PRODUCT,
+    _mul,
+    lambda m, x, y: x * y,
+    (lambda m, x, y, o: y, "y"),
+    (lambda m, x, y, o: x, "x"),
+)
 DIV: Final = _op(
     "div",
     "/",
     INFIX,
     PRECEDENCE_PRODUCT,
     _div,
+    lambda m, x, y: x / y,
     (lambda m, x, y, o: 1.0 / y, "1/y"),
     (lambda m, x, y, o: -o / y, "-out/y"),
 )
@@ -222,23 +262,54 @@ POW: Final = _op(
     INFIX,
     PRECEDENCE_POWER,
     _pow,
+    lambda m, x, y: m.pow(x, y),
     (_pow_base_partial, "y * x**(y - 1)"),
     (_pow_exponent_partial, "out * log(x)"),
     right_associative=True,
 )
-NEG: Final = _op("neg", "-", PREFIX, PRECEDENCE_UNARY, _neg, (lambda m, x, o: -1.0, "-1"))
-IDENTITY: Final = _op("identity", "=", LEAF, PRECEDENCE_ATOM, _identity, (lambda m, x, o: 1.0, "1"))
-EXP: Final = _op("exp", "exp", CALL, PRECEDENCE_ATOM, _exp, (lambda m, x, o: o, "out"))
-LOG: Final = _op("log", "log", CALL, PRECEDENCE_ATOM, _log, (lambda m, x, o: 1.0 / x, "1/x"))
-TANH: Final = _op("tanh", "tanh", CALL, PRECEDENCE_ATOM, math.tanh, (lambda m, x, o: 1.0 - o * o, "1 - out**2"))
-SIGMOID: Final = _op(
-    "sigmoid", "sigmoid", CALL, PRECEDENCE_ATOM, _sigmoid, (lambda m, x, o: o * (1.0 - o), "out * (1 - out)")
+NEG: Final = _op("neg", "-", PREFIX, PRECEDENCE_UNARY, _neg, lambda m, x: -x, (lambda m, x, o: -1.0, "-1"))
+IDENTITY: Final = _op("identity", "=", LEAF, PRECEDENCE_ATOM, _identity, lambda m, x: x, (lambda m, x, o: 1.0, "1"))
+EXP: Final = _op("exp", "exp", CALL, PRECEDENCE_ATOM, _exp, lambda m, x: m.exp(x), (lambda m, x, o: o, "out"))
+LOG: Final = _op("log", "log", CALL, PRECEDENCE_ATOM, _log, lambda m, x: m.log(x), (lambda m, x, o: 1.0 / x, "1/x"))
+TANH: Final = _op(
+    "tanh",
+    "tanh",
+    CALL,
+    PRECEDENCE_ATOM,
+    math.tanh,
+    lambda m, x: m.tanh(x),
+    (lambda m, x, o: 1.0 - o * o, "1 - out**2"),
 )
-RELU: Final = _op("relu", "relu", CALL, PRECEDENCE_ATOM, _relu, (lambda m, x, o: m.step(x), "1 if x > 0 else 0"))
-SIN: Final = _op("sin", "sin", CALL, PRECEDENCE_ATOM, math.sin, (lambda m, x, o: m.cos(x), "cos(x)"))
-COS: Final = _op("cos", "cos", CALL, PRECEDENCE_ATOM, math.cos, (lambda m, x, o: -m.sin(x), "-sin(x)"))
-SQRT: Final = _op("sqrt", "sqrt", CALL, PRECEDENCE_ATOM, _sqrt, (lambda m, x, o: 0.5 / o, "1 / (2*out)"))
-ABS: Final = _op("abs", "abs", CALL, PRECEDENCE_ATOM, abs, (lambda m, x, o: m.sign(x), "sign(x), 0 at x = 0"))
+SIGMOID: Final = _op(
+    "sigmoid",
+    "sigmoid",
+    CALL,
+    PRECEDENCE_ATOM,
+    _sigmoid,
+    lambda m, x: m.sigmoid(x),
+    (lambda m, x, o: o * (1.0 - o), "out * (1 - out)"),
+)
+RELU: Final = _op(
+    "relu",
+    "relu",
+    CALL,
+    PRECEDENCE_ATOM,
+    _relu,
+    lambda m, x: m.relu(x),
+    (lambda m, x, o: m.step(x), "1 if x > 0 else 0"),
+)
+SIN: Final = _op(
+    "sin", "sin", CALL, PRECEDENCE_ATOM, math.sin, lambda m, x: m.sin(x), (lambda m, x, o: m.cos(x), "cos(x)")
+)
+COS: Final = _op(
+    "cos", "cos", CALL, PRECEDENCE_ATOM, math.cos, lambda m, x: m.cos(x), (lambda m, x, o: -m.sin(x), "-sin(x)")
+)
+SQRT: Final = _op(
+    "sqrt", "sqrt", CALL, PRECEDENCE_ATOM, _sqrt, lambda m, x: m.sqrt(x), (lambda m, x, o: 0.5 / o, "1 / (2*out)")
+)
+ABS: Final = _op(
+    "abs", "abs", CALL, PRECEDENCE_ATOM, abs, lambda m, x: m.abs(x), (lambda m, x, o: m.sign(x), "sign(x), 0 at x = 0")
+)
 
 ALL_OPS: Final[tuple[Op, ...]] = (
     ADD,

@@ -13,9 +13,11 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TextIO
+from typing import IO, Any, TextIO
 
 from .bindings import parse_number
 from .engine import backward, forward
@@ -130,6 +132,29 @@ class PointReader:
         except BindingError as error:
             raise RowError(line, str(error)) from None
 
+    def block(self, texts: Sequence[str]) -> list[float] | None:
+        """All fields of CSV/TSV lines as one flat list of floats, or None if any line needs a closer look.
+
+        Only digits, signs, points, exponents and delimiters are let through, so float() accepts exactly the
+        language's number syntax here; anything else (spaces, nan, a short row) goes to `row`, line by line.
+        """
+        if self.json_lines or self.columns is None:
+            return None
+        delimiter = self.delimiter
+        separators = len(self.columns) - 1
+        if any(text.count(delimiter) != separators for text in texts):
+            return None
+        joined = delimiter.join(texts)
+        if _NOT_A_NUMBER_CHARACTER[delimiter].search(joined):
+            return None
+        try:
+            return list(map(float, joined.split(delimiter)))
+        except ValueError:
+            return None
+
+
+_NOT_A_NUMBER_CHARACTER = {delimiter: re.compile(rf"[^0-9eE.+\-{delimiter}]") for delimiter in (",", "\t")}
+
 
 def _json_object(line: int, text: str) -> dict[str, object]:
     try:
@@ -223,11 +248,29 @@ class PointWriter:
 
     def write(self, row: Row, value: float, gradients: Sequence[float]) -> None:
         """One output row."""
-        numbers = [*row.values, value, *gradients]
+        self.write_numbers([*row.values, value, *gradients])
+
+    def write_numbers(self, numbers: Sequence[float]) -> None:
+        """One output row from its numbers: the inputs, the value, the gradients."""
         if self.output_format == "json":
             self.stream.write(json.dumps(dict(zip(self.keys, numbers, strict=True))) + "\n")
         else:
             self.stream.write(self.separator.join(map(repr, numbers)) + "\n")
+
+
+# Rows evaluated together with NumPy; a read that may wait for input also ends a block, so output keeps up.
+BLOCK_ROWS = 4096
+
+
+def _block_evaluator(program: Program, columns: Sequence[str]) -> Any:
+    """A NumPy evaluator for the program, or None: NumPy missing, or EXPRGRAD_POINTS=rows asks for the row path."""
+    if os.environ.get("EXPRGRAD_POINTS", "blocks") == "rows":
+        return None
+    try:
+        from .vectorized import BlockEvaluator
+    except ImportError:
+        return None
+    return BlockEvaluator(program, columns)
 
 
 def stream_points(
@@ -245,44 +288,117 @@ def stream_points(
     Returns (rows written, rows skipped). A bad row raises RowError, unless `on_bad_row` is given: then it is
     handed the error and the row is skipped. A bad header is always raised.
     """
-    reader = PointReader(input_delimiter)
-    evaluator: PointEvaluator | None = None
-    writer: PointWriter | None = None
-    written = skipped = 0
+    stream = _PointStream(program, fixed, out, output_format, input_delimiter, on_bad_row)
     for item in read_lines(source):
         if item is None:
+            stream.flush()
             out.flush()
-            continue
-        line, text = item
-        if evaluator is None:
-            if isinstance(text, RowError):
-                raise text
-            if not text.strip():
-                continue
-            columns = reader.header(line, text)
-            try:
-                evaluator = PointEvaluator(program, columns, fixed)
-                writer = PointWriter(out, output_format, columns, evaluator.gradient_names)
-            except BindingError as error:
-                raise RowError(line, str(error)) from None
-            if not reader.json_lines:
-                continue
-        assert writer is not None
+        else:
+            stream.take(*item)
+    stream.finish()
+    return stream.written, stream.skipped
+
+
+class _PointStream:
+    """The state of one --points run: header, evaluators, the block being gathered, and the counts.
+
+    Rows are gathered into blocks and evaluated with NumPy where possible; a row that fails there (or a block
+    that does not parse cleanly) is redone on its own with the scalar engine, which gives the exact error message
+    or the special-case result. Output order is input order.
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        fixed: Mapping[str, float],
+        out: TextIO,
+        output_format: str,
+        input_delimiter: str,
+        on_bad_row: Callable[[RowError], None] | None,
+    ) -> None:
+        self.program = program
+        self.fixed = fixed
+        self.out = out
+        self.output_format = output_format
+        self.reader = PointReader(input_delimiter)
+        self.on_bad_row = on_bad_row
+        self.evaluator: PointEvaluator | None = None
+        self.writer: PointWriter | None = None
+        self.block: Any = None
+        self.pending: list[tuple[int, str]] = []
+        self.written = 0
+        self.skipped = 0
+
+    def take(self, line: int, text: str | RowError) -> None:
+        """One input line: the header, a data row to gather, or a line that could not be read."""
+        if self.evaluator is None:
+            self._header(line, text)
+        elif isinstance(text, RowError):
+            self.flush()
+            self._bad(text)
+        elif text.strip():
+            self.pending.append((line, text))
+            if len(self.pending) >= BLOCK_ROWS:
+                self.flush()
+
+    def _header(self, line: int, text: str | RowError) -> None:
+        if isinstance(text, RowError):
+            raise text
+        if not text.strip():
+            return
+        columns = self.reader.header(line, text)
         try:
-            if isinstance(text, RowError):
-                raise text
-            if not text.strip():
-                continue
-            row = reader.row(line, text)
-            value, gradients = evaluator.evaluate(row)
+            self.evaluator = PointEvaluator(self.program, columns, self.fixed)
+            self.writer = PointWriter(self.out, self.output_format, columns, self.evaluator.gradient_names)
+        except BindingError as error:
+            raise RowError(line, str(error)) from None
+        self.block = _block_evaluator(self.program, columns)
+        if self.reader.json_lines:
+            # The first JSON line is a row as well as the header.
+            self.pending.append((line, text))
+
+    def _bad(self, error: RowError) -> None:
+        if self.on_bad_row is None:
+            raise error
+        self.on_bad_row(error)
+        self.skipped += 1
+
+    def _one_row(self, line: int, text: str) -> None:
+        assert self.evaluator is not None and self.writer is not None
+        try:
+            row = self.reader.row(line, text)
+            value, gradients = self.evaluator.evaluate(row)
         except RowError as error:
-            if on_bad_row is None:
-                raise
-            on_bad_row(error)
-            skipped += 1
-            continue
-        writer.write(row, value, gradients)
-        written += 1
-    if evaluator is None:
-        raise BindingError("the points input is empty: it needs a header line of variable names")
-    return written, skipped
+            self._bad(error)
+            return
+        self.writer.write(row, value, gradients)
+        self.written += 1
+
+    def flush(self) -> None:
+        """Evaluate and write the rows gathered so far."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        fields = self.reader.block([text for _, text in pending]) if self.block is not None else None
+        if fields is None:
+            for line, text in pending:
+                self._one_row(line, text)
+            return
+        import numpy as np
+
+        assert self.writer is not None
+        matrix = np.array(fields, dtype=np.float64).reshape(len(pending), -1)
+        values, gradients, suspect = self.block.evaluate(matrix)
+        table = np.column_stack([matrix, values, gradients]).tolist()
+        for index, (line, text) in enumerate(pending):
+            if suspect[index]:
+                self._one_row(line, text)
+            else:
+                self.writer.write_numbers(table[index])
+                self.written += 1
+
+    def finish(self) -> None:
+        """Write what is left; an input without even a header is an error."""
+        if self.evaluator is None:
+            raise BindingError("the points input is empty: it needs a header line of variable names")
+        self.flush()

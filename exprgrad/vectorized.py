@@ -1,0 +1,168 @@
+"""Many points at once: the parsed graph evaluated over a block of rows as NumPy arrays.
+
+Each node's data and gradient become an array with one entry per row; the forward and backward passes are the
+same loops as in `engine`, over the same registry, with NumPy doing the arithmetic. The results are the scalar
+engine's, bit for bit: + - * / and sqrt are correctly rounded in both, the transcendental functions (exp, log,
+tanh, sin, cos, pow) are the C library's `math` functions mapped over the array rather than NumPy's own (which
+may round the last bit differently), and gradients are summed in the same order.
+
+Rows where any value or gradient is not finite are handed back to the caller, which recomputes them one at a time
+with the scalar engine: that is where domain errors get their exact messages, and where the special cases of the
+scalar rules apply (a zero gradient passes nothing back; 0**0 has slope 0).
+
+NumPy is imported only by this module, which only `--points` uses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .engine import Value
+from .program import Program
+
+Array = np.ndarray[Any, Any]
+
+
+def _safely(function: Callable[..., float]) -> Callable[..., float]:
+    def value_or_nan(*arguments: float) -> float:
+        try:
+            return function(*arguments)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            # Not finite: the row goes to the scalar engine, which names the error.
+            return math.nan
+
+    return value_or_nan
+
+
+def _elementwise(function: Callable[..., float]) -> Callable[..., Any]:
+    """`function` from `math` applied to every entry (or to a plain number), exactly as the scalar engine does."""
+    careful = _safely(function)
+
+    def apply(*arguments: Any) -> Any:
+        shape = np.broadcast(*arguments).shape
+        if not shape:
+            # Plain numbers, or 0-d arrays: a constant part of the program.
+            return careful(*(float(argument) for argument in arguments))
+        columns = [np.broadcast_to(argument, shape).tolist() for argument in arguments]
+        try:
+            results = list(map(function, *columns))
+        except (ValueError, OverflowError, ZeroDivisionError):
+            results = list(map(careful, *columns))
+        return np.array(results, dtype=np.float64)
+
+    return apply
+
+
+class ArrayMath:
+    """The math namespace over NumPy arrays, for the registry's forward and partial functions.
+
+    The pow partials ask `is_zero` and `is_positive` to pick a special case; arrays answer with the general
+    formula for every row, and rows where it is not finite go to the scalar engine, which takes the special case.
+    """
+
+    @staticmethod
+    def number(x: Any) -> Any:
+        return x
+
+    @staticmethod
+    def is_zero(x: Any) -> bool:
+        return False
+
+    @staticmethod
+    def is_positive(x: Any) -> bool:
+        return True
+
+    exp = staticmethod(_elementwise(math.exp))
+    log = staticmethod(_elementwise(math.log))
+    sin = staticmethod(_elementwise(math.sin))
+    cos = staticmethod(_elementwise(math.cos))
+    tanh = staticmethod(_elementwise(math.tanh))
+    pow = staticmethod(_elementwise(math.pow))
+    sqrt = staticmethod(np.sqrt)
+    abs = staticmethod(np.abs)
+
+    @staticmethod
+    def sign(x: Any) -> Any:
+        # Not np.sign, which keeps the sign of -0.0; the scalar rule gives 0.0 there.
+        return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0))
+
+    @staticmethod
+    def step(x: Any) -> Any:
+        return np.where(x > 0.0, 1.0, 0.0)
+
+    @staticmethod
+    def relu(x: Any) -> Any:
+        return np.where(x > 0.0, x, 0.0)
+
+    @classmethod
+    def sigmoid(cls, x: Any) -> Any:
+        # The scalar formula in both branches, chosen per row: exp never sees a large positive argument.
+        z = cls.exp(-np.abs(x))
+        return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+ARRAY_MATH = ArrayMath()
+
+
+class BlockEvaluator:
+    """Evaluates one program over blocks of rows: columns come from the block, other variables are fixed."""
+
+    def __init__(self, program: Program, columns: Sequence[str]) -> None:
+        self.program = program
+        nodes = program.nodes
+        position = {id(node): index for index, node in enumerate(nodes)}
+        self.inputs = [tuple(position[id(child)] for child in node.inputs) for node in nodes]
+        column_of = {name: index for index, name in enumerate(columns)}
+        # For a variable read from the block: its column; for every other leaf: its fixed value (set by bind).
+        self.leaf_column = [
+            column_of.get(node.label) if node.op is None and node.needs_grad else None for node in nodes
+        ]
+        self.output = program.output_index()
+        self.gradient_positions = [position[id(node)] for node in program.variables.values()]
+
+    def evaluate(
+        self, block: np.ndarray[Any, Any]
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """(values, gradients as rows x variables, rows that must be redone by the scalar engine) for a block."""
+        rows = block.shape[0]
+        nodes: list[Value] = self.program.nodes
+        suspect = np.zeros(rows, dtype=bool)
+        data: list[Any] = [None] * len(nodes)
+        with np.errstate(all="ignore"):
+            for index, node in enumerate(nodes):
+                op = node.op
+                if op is None:
+                    column = self.leaf_column[index]
+                    data[index] = block[:, column] if column is not None else node.data
+                    continue
+                result = op.array_forward(ARRAY_MATH, *[data[i] for i in self.inputs[index]])
+                data[index] = result
+                suspect |= ~np.isfinite(result)
+            grads: list[Any] = [0.0] * len(nodes)
+            grads[self.output] = np.ones(rows)
+            for index in range(self.output, -1, -1):
+                node = nodes[index]
+                grad = grads[index]
+                op = node.op
+                if not node.needs_grad or isinstance(grad, float):
+                    continue
+                suspect |= ~np.isfinite(grad)
+                if op is None:
+                    continue
+                values = [data[i] for i in self.inputs[index]]
+                for child, position, partial in zip(node.inputs, self.inputs[index], op.partials, strict=True):
+                    if child.needs_grad:
+                        grads[position] = grads[position] + grad * partial(ARRAY_MATH, *values, data[index])
+        value = np.broadcast_to(data[self.output], (rows,))
+        gradients = (
+            np.column_stack(
+                [np.broadcast_to(np.asarray(grads[i], dtype=np.float64), (rows,)) for i in self.gradient_positions]
+            )
+            if self.gradient_positions
+            else np.zeros((rows, 0))
+        )
+        return value, gradients, suspect

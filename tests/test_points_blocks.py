@@ -1,0 +1,83 @@
+"""The NumPy block path of --points gives the scalar engine's results bit for bit, errors and special cases included."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from exprgrad import parse
+from exprgrad.points import BLOCK_ROWS, RowError, stream_points
+
+from .strategies import VARIABLE_NAMES, Expr, expressions
+
+
+def _run(text: str, points: str, monkeypatch: pytest.MonkeyPatch, path: str) -> tuple[str, list[str]]:
+    """stdout and the skipped-row messages of one --points run, on the block or the row path."""
+    monkeypatch.setenv("EXPRGRAD_POINTS", path)
+    out = io.StringIO()
+    skipped: list[str] = []
+    stream_points(
+        parse(text), {}, io.BytesIO(points.encode()), out, on_bad_row=lambda error: skipped.append(str(error))
+    )
+    return out.getvalue(), skipped
+
+
+_FIELDS = st.one_of(
+    st.floats(min_value=-4, max_value=4, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e-300, 700.0, -700.0]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(expressions(), st.lists(st.fixed_dictionaries(dict.fromkeys(VARIABLE_NAMES, _FIELDS)), min_size=1, max_size=40))
+def test_blocks_equal_rows_bit_for_bit(expr: Expr, rows: list[dict[str, float]]) -> None:
+    """Every value, every gradient and every skipped row is the same on both paths, to the last bit."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        names = [name for name in VARIABLE_NAMES if name in parse(expr.text).variables]
+        assume(names)
+        text = ",".join(names) + "\n" + "".join(",".join(repr(row[n]) for n in names) + "\n" for row in rows)
+        assert _run(expr.text, text, monkeypatch, "blocks") == _run(expr.text, text, monkeypatch, "rows")
+
+
+@pytest.mark.parametrize(
+    ("program", "rows"),
+    [
+        ("log(a)*b", "a,b\n1,2\n0,1\n-1,3\n2,0\n"),  # domain errors in some rows
+        ("0*sqrt(a) + a", "a\n0\n1\n"),  # a zero gradient passes nothing back, even past an infinite slope
+        ("a**0 + a**b", "a,b\n0,2\n2,3\n-2,2\n0,0.5\n"),  # the pow special cases
+        ("exp(a)", "a\n1\n1000\n2\n"),  # overflow
+        ("relu(a)*abs(b) + sigmoid(a*b)", "a,b\n0,-0.0\n-1,0\n1000,1000\n-1000,3\n"),
+    ],
+)
+def test_special_rows_match(program: str, rows: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows the block path cannot finish are redone by the scalar engine, with the same results and messages."""
+    from exprgrad.vectorized import BlockEvaluator
+
+    blocks_seen = []
+    evaluate = BlockEvaluator.evaluate
+    monkeypatch.setattr(BlockEvaluator, "evaluate", lambda self, block: blocks_seen.append(1) or evaluate(self, block))
+    assert _run(program, rows, monkeypatch, "blocks") == _run(program, rows, monkeypatch, "rows")
+    assert blocks_seen, "the block path was not taken"
+
+
+def test_many_blocks_keep_their_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows spanning several blocks come out in input order, a bad row in the middle reported in its place."""
+    lines = [f"{i},{i % 7}" for i in range(BLOCK_ROWS * 2 + 10)]
+    lines[BLOCK_ROWS + 3] = "x,1"
+    text = "a,b\n" + "\n".join(lines) + "\n"
+    blocks = _run("a*b + 1/(b + 1)", text, monkeypatch, "blocks")
+    assert blocks == _run("a*b + 1/(b + 1)", text, monkeypatch, "rows")
+    assert blocks[1] == [f"line {BLOCK_ROWS + 5}: a must be a number (like 2, -3.5 or 1e-3), got 'x'"]
+    assert blocks[0].count("\n") == 1 + len(lines) - 1
+
+
+def test_a_bad_row_stops_at_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a handler, the rows before a bad one are written, then the error is raised."""
+    monkeypatch.setenv("EXPRGRAD_POINTS", "blocks")
+    out = io.StringIO()
+    with pytest.raises(RowError, match="line 4: math error"):
+        stream_points(parse("log(a)"), {}, io.BytesIO(b"a\n1\n2\n0\n3\n"), out)
+    assert out.getvalue().splitlines() == ["a,value,grad_a", "1.0,0.0,1.0", "2.0,0.6931471805599453,0.5"]
