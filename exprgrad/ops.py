@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
 
 
@@ -39,19 +38,46 @@ PRECEDENCE_ATOM: Final = 5
 Partial = Callable[..., Any]
 
 
-@dataclass(frozen=True, slots=True)
 class Op:
-    """One operation: notation, forward function, and one local partial (with its formula) per input."""
+    """One operation: notation, forward function, and one local partial (with its formula) per input.
 
-    name: str
-    symbol: str
-    arity: int
-    notation: str
-    precedence: int
-    forward: Callable[..., float]
-    partials: tuple[Partial, ...]
-    formulas: tuple[str, ...]
-    right_associative: bool = False
+    A plain class rather than a dataclass: generating a dataclass's methods costs about a millisecond at every
+    start of the command. Each op exists once, so ops compare by identity.
+    """
+
+    __slots__ = (
+        "arity",
+        "formulas",
+        "forward",
+        "name",
+        "notation",
+        "partials",
+        "precedence",
+        "right_associative",
+        "symbol",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        symbol: str,
+        arity: int,
+        notation: str,
+        precedence: int,
+        forward: Callable[..., float],
+        partials: tuple[Partial, ...],
+        formulas: tuple[str, ...],
+        right_associative: bool = False,
+    ) -> None:
+        self.name = name
+        self.symbol = symbol
+        self.arity = arity
+        self.notation = notation
+        self.precedence = precedence
+        self.forward = forward
+        self.partials = partials
+        self.formulas = formulas
+        self.right_associative = right_associative
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
