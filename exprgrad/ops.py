@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable
 from typing import Any, Final
 
+isfinite = math.isfinite
+
 
 class DomainError(ArithmeticError):
     """An operation was applied where it is not defined, or its result does not fit in a float."""
@@ -91,21 +93,36 @@ def _finite(value: float, what: str) -> float:
 
 
 def _add(x: float, y: float) -> float:
-    return _finite(x + y, "addition")
+    z = x + y
+    # The check of `_finite`, written out: this runs once per node.
+    if isfinite(z):
+        return z
+    raise DomainError("addition overflows (the result does not fit in a float)")
 
 
 def _sub(x: float, y: float) -> float:
-    return _finite(x - y, "subtraction")
+    z = x - y
+    # The check of `_finite`, written out: this runs once per node.
+    if isfinite(z):
+        return z
+    raise DomainError("subtraction overflows (the result does not fit in a float)")
 
 
 def _mul(x: float, y: float) -> float:
-    return _finite(x * y, "multiplication")
+    z = x * y
+    # The check of `_finite`, written out: this runs once per node.
+    if isfinite(z):
+        return z
+    raise DomainError("multiplication overflows (the result does not fit in a float)")
 
 
 def _div(x: float, y: float) -> float:
     if y == 0.0:
         raise DomainError("division by zero")
-    return _finite(x / y, "division")
+    z = x / y
+    if isfinite(z):
+        return z
+    raise DomainError("division overflows (the result does not fit in a float)")
 
 
 def _pow(x: float, y: float) -> float:
