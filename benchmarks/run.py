@@ -127,7 +127,9 @@ def _package_copy(compiled: bool) -> str:
     import exprgrad
 
     folder = tempfile.mkdtemp(prefix="exprgrad-bench-")
-    shutil.copytree(Path(exprgrad.__file__).parent, Path(folder) / "exprgrad", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        Path(exprgrad.__file__).parent, Path(folder) / "exprgrad", ignore=shutil.ignore_patterns("__pycache__")
+    )
     if compiled:
         subprocess.run([PYTHON, "-m", "compileall", "-q", str(Path(folder) / "exprgrad")], check=True)
     return folder
@@ -154,7 +156,12 @@ def startup(settings: Settings) -> Iterator[Row]:
         state = "byte-code cached" if compiled else "no byte-code"
         floor = median(times[FLOOR[0]])
         yield Row("startup", f"{BARE[0]} ({state})", show(times[BARE[0]], 1e3, "ms"))
-        yield Row("startup", f"{FLOOR[0]} ({state})", show(times[FLOOR[0]], 1e3, "ms"), ratio=f"{floor / median(times[BARE[0]]):.2f}x python -c pass")
+        yield Row(
+            "startup",
+            f"{FLOOR[0]} ({state})",
+            show(times[FLOOR[0]], 1e3, "ms"),
+            ratio=f"{floor / median(times[BARE[0]]):.2f}x python -c pass",
+        )
         for label, _, goal in STARTUP_COMMANDS:
             ratio = median(times[label]) / floor
             yield Row(
@@ -398,7 +405,11 @@ def text(settings: Settings) -> Iterator[Row]:
             program, values = program_text(shape, size)
             nodes = len(parse(program).nodes)
             repeat = settings.repeat if size < 1_000_000 else max(3, settings.repeat // 2)
-            ours = timings(lambda program=program, values=values: parse(program).evaluate(values), repeat)
+
+            def from_text(program: str = program, values: dict[str, float] = values) -> None:
+                parse(program).evaluate(values)
+
+            ours = timings(from_text, repeat)
             per_node.append(median(ours) / nodes)
 
             def peer(shape: str = shape, size: int = size) -> None:

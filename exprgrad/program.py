@@ -11,21 +11,34 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from .engine import Value, backward, forward
 from .errors import BindingError
 
 
-class Evaluation(NamedTuple):
+class Evaluation:
     """The numbers of one evaluation: output value, d(output)/d(variable), and every node's data and grad."""
 
-    output: str
-    value: float
-    gradients: dict[str, float]
-    data: tuple[float, ...]
-    # None where a node does not depend on any variable (a constant): it takes no gradient.
-    grads: tuple[float | None, ...]
+    # A plain class: a dataclass or NamedTuple is built at import, about a millisecond at every start.
+    __slots__ = ("data", "gradients", "grads", "output", "value")
+
+    def __init__(
+        self,
+        output: str,
+        value: float,
+        gradients: dict[str, float],
+        data: tuple[float, ...],
+        grads: tuple[float | None, ...],
+    ) -> None:
+        self.output = output
+        self.value = value
+        self.gradients = gradients
+        self.data = data
+        # None where a node does not depend on any variable (a constant): it takes no gradient.
+        self.grads = grads
+
+    def __repr__(self) -> str:
+        return f"Evaluation(output={self.output!r}, value={self.value!r}, gradients={self.gradients!r})"
 
 
 class Program:
