@@ -90,16 +90,22 @@ _RULES: Final = tuple(
 )
 
 
-def _unit_chains() -> list[dict[str, int | dict[int, tuple[int, int | None]]]]:
+# Action codes at or below this stand for a run of pass-throughs: _CHAINS[_CHAIN_BASE - code].
+_CHAIN_BASE: Final = -1_000_000
+
+
+def _unit_chains() -> tuple[list[dict[str, int]], list[dict[int, tuple[int, int | None]]]]:
     """ACTIONS, with each run of `?rule` pass-throughs (atom -> power -> unary -> product) done in one step.
 
     A pass-through pops one state and pushes one, so the state beneath it stays the same through the whole run:
-    the run's end depends only on that state. Where ACTIONS reduces by a pass-through, the result holds a dict
-    from the state beneath to (state after the run, the action there for the same terminal).
+    the run's end depends only on that state. Where ACTIONS reduces by a pass-through, the step is a code at or
+    below _CHAIN_BASE, naming a dict from the state beneath to (state after the run, the action there for the same
+    terminal). Codes stay ints, so the parser's loop tells the three kinds of step apart by comparisons alone.
     """
-    steps: list[dict[str, int | dict[int, tuple[int, int | None]]]] = []
+    steps: list[dict[str, int]] = []
+    chains: list[dict[int, tuple[int, int | None]]] = []
     for row in ACTIONS:
-        step_row: dict[str, int | dict[int, tuple[int, int | None]]] = {}
+        step_row: dict[str, int] = {}
         for kind, code in row.items():
             if code >= 0 or _RULES[~code][2] != _PASS:
                 step_row[kind] = code
@@ -112,12 +118,13 @@ def _unit_chains() -> list[dict[str, int | dict[int, tuple[int, int | None]]]]:
                     state = _RULES[~next_code][0][below]
                     next_code = ACTIONS[state].get(kind)
                 chain[below] = (state, next_code)
-            step_row[kind] = chain
+            step_row[kind] = _CHAIN_BASE - len(chains)
+            chains.append(chain)
         steps.append(step_row)
-    return steps
+    return steps, chains
 
 
-_STEPS: Final = _unit_chains()
+_STEPS, _CHAINS = _unit_chains()
 
 
 def _allowed(state: int) -> frozenset[str]:
@@ -151,7 +158,9 @@ def parse(text: str, builder: object) -> Any:
     Raises `UnexpectedCharacter`, `UnexpectedToken` or `UnexpectedEnd` at the first syntax error, and lets any
     exception of a callback through.
     """
-    steps: Any = _STEPS
+    steps = _STEPS
+    chains = _CHAINS
+    chain_base = _CHAIN_BASE
     reducers = [
         (goto, size, shape, None if name is None or shape == _PASS else getattr(builder, name), expand1, include)
         for goto, size, shape, name, expand1, include in _RULES
@@ -160,7 +169,7 @@ def parse(text: str, builder: object) -> Any:
     values: list[Any] = []
     state = 0
     for match in _TOKENS.finditer(text):
-        kind = match.lastgroup
+        kind: Any = match.lastgroup
         code = steps[state].get(kind)
         if code is None:
             if kind == _UNEXPECTED:
@@ -168,31 +177,32 @@ def parse(text: str, builder: object) -> Any:
             if kind in IGNORED:
                 continue
             raise UnexpectedToken(match, _allowed(state))
-        while True:
-            if type(code) is dict:
-                state, code = code[states[-2]]
+        while code < 0:
+            if code <= chain_base:
+                state, next_code = chains[chain_base - code][states[-2]]
                 states[-1] = state
-                if code is None:
+                if next_code is None:
                     raise UnexpectedToken(match, _expected(state))
-            if code >= 0:
-                break
-            goto, size, shape, callback, _, include = reducers[~code]
+                code = next_code
+                continue
+            goto, size, shape, callback, expand1, include = reducers[~code]
             if shape == _BINARY:
-                value = callback([values[-3], values[-1]])
+                value = callback([values[-3], values[-1]])  # type: ignore[misc]
                 del values[-3:]
                 del states[-3:]
             elif shape == _ALL and size:
-                value = callback(values[-size:])
+                value = callback(values[-size:])  # type: ignore[misc]
                 del values[-size:]
                 del states[-size:]
             else:
-                value = _reduce(values, states, size, shape, callback, include, reducers[~code][4])
+                value = _reduce(values, states, size, shape, callback, include, expand1)
             state = goto[states[-1]]
             states.append(state)
             values.append(value)
-            code = steps[state].get(kind)
-            if code is None:
+            next_code = steps[state].get(kind)
+            if next_code is None:
                 raise UnexpectedToken(match, _expected(state))
+            code = next_code
         states.append(code)
         values.append(match)
         state = code
