@@ -152,9 +152,13 @@ def eval_command(
 
         sys.stdout.write(evaluation_json(program, evaluation) + "\n")
     else:
-        from .render import print_table
+        from .render import plain_table, print_table
 
-        print_table(stdout_console(), program, evaluation, precision)
+        text = None if sys.stdout.isatty() else plain_table(program, evaluation, precision)
+        if text is not None:
+            sys.stdout.write(text)
+        else:
+            print_table(stdout_console(), program, evaluation, precision)
 
 
 def _write_drawings(program: "Program", svg: Path | None, dot: Path | None, precision: int | None) -> None:
