@@ -83,6 +83,14 @@ def median(seconds: Sequence[float]) -> float:
     return statistics.median(seconds)
 
 
+def _repeats(settings: Settings, size: int) -> int:
+    # Small sizes run in milliseconds, where one busy moment on a shared machine moves the median: repeat them
+    # more. The largest take seconds each: fewer repeats.
+    if size < 100_000:
+        return 3 * settings.repeat
+    return settings.repeat if size < 1_000_000 else max(3, settings.repeat // 2)
+
+
 def with_deep_stack(run: Callable[[], Any]) -> Any:
     """Run `run` where recursion can go very deep (micrograd's topological sort recurses once per level)."""
     result: list[Any] = []
@@ -246,7 +254,7 @@ def engine(settings: Settings) -> Iterator[Row]:
     for size in sizes:
         leaves = size // 5
         _, nodes = balanced_graph(Value, leaves)
-        repeat = settings.repeat if size < 1_000_000 else max(3, settings.repeat // 2)
+        repeat = _repeats(settings, size)
         ours = timings(_build_and_backward(Value, leaves), repeat)
         theirs = timings(_build_and_backward(MicrogradValue, leaves), repeat)
         speedup = median(theirs) / median(ours)
@@ -404,7 +412,7 @@ def text(settings: Settings) -> Iterator[Row]:
         for size in shape_sizes:
             program, values = program_text(shape, size)
             nodes = len(parse(program).nodes)
-            repeat = settings.repeat if size < 1_000_000 else max(3, settings.repeat // 2)
+            repeat = _repeats(settings, size)
 
             def from_text(program: str = program, values: dict[str, float] = values) -> None:
                 parse(program).evaluate(values)
