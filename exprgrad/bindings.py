@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from .errors import BindingError
 
@@ -20,12 +19,13 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _NAME = re.compile(r"[^\W\d]\w*")
 
 
-@dataclass
 class Arguments:
     """Words sorted out of an argument list: variable values and the remaining positional words."""
 
-    values: dict[str, float] = field(default_factory=dict)
-    positional: list[str] = field(default_factory=list)
+    # A plain class, not a dataclass: the generated methods would cost about a millisecond at every start.
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+        self.positional: list[str] = []
 
 
 def is_number(text: str) -> bool:

@@ -73,34 +73,34 @@ class Value:
     # -- arithmetic, micrograd style: Values mix with ints and floats on either side --------------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        return apply(ADD, self, as_value(other))
+        return apply_binary(ADD, self, other if isinstance(other, Value) else as_value(other))
 
     def __radd__(self, other: Number) -> Value:
-        return apply(ADD, as_value(other), self)
+        return apply_binary(ADD, as_value(other), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return apply(SUB, self, as_value(other))
+        return apply_binary(SUB, self, other if isinstance(other, Value) else as_value(other))
 
     def __rsub__(self, other: Number) -> Value:
-        return apply(SUB, as_value(other), self)
+        return apply_binary(SUB, as_value(other), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return apply(MUL, self, as_value(other))
+        return apply_binary(MUL, self, other if isinstance(other, Value) else as_value(other))
 
     def __rmul__(self, other: Number) -> Value:
-        return apply(MUL, as_value(other), self)
+        return apply_binary(MUL, as_value(other), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return apply(DIV, self, as_value(other))
+        return apply_binary(DIV, self, other if isinstance(other, Value) else as_value(other))
 
     def __rtruediv__(self, other: Number) -> Value:
-        return apply(DIV, as_value(other), self)
+        return apply_binary(DIV, as_value(other), self)
 
     def __pow__(self, other: Value | Number) -> Value:
-        return apply(POW, self, as_value(other))
+        return apply_binary(POW, self, other if isinstance(other, Value) else as_value(other))
 
     def __rpow__(self, other: Number) -> Value:
-        return apply(POW, as_value(other), self)
+        return apply_binary(POW, as_value(other), self)
 
     def __neg__(self) -> Value:
         return apply(NEG, self)
@@ -184,6 +184,8 @@ def constant(x: float, label: str = "") -> Value:
 
 def apply(op: Op, *inputs: Value) -> Value:
     """A new node: `op` applied to `inputs`, its data computed now."""
+    if len(inputs) == 2:
+        return apply_binary(op, *inputs)
     try:
         data = op.forward(*[node.data for node in inputs])
     except DomainError as error:
@@ -195,6 +197,24 @@ def apply(op: Op, *inputs: Value) -> Value:
     node.op = op
     node.label = ""
     node.needs_grad = any(node.needs_grad for node in inputs)
+    return node
+
+
+def apply_binary(op: Op, left: Value, right: Value) -> Value:
+    """`apply` for two inputs, spelled out: it runs once per node built, and generic argument lists cost more
+    than the arithmetic."""
+    try:
+        data = op.forward(left.data, right.data)
+    except DomainError as error:
+        inputs = (left, right)
+        raise EvaluationError(f"math error in {op.name} of {_inputs_text(inputs)}: {error}", op_name=op.name) from None
+    node = Value.__new__(Value)
+    node.data = data
+    node.grad = 0.0
+    node.inputs = (left, right)
+    node.op = op
+    node.label = ""
+    node.needs_grad = left.needs_grad or right.needs_grad
     return node
 
 
@@ -225,23 +245,28 @@ def describe_shallow(node: Value) -> str:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node `root` depends on, inputs before users, `root` last. Iterative: any depth works."""
+    """Every node `root` depends on, inputs before users, `root` last. Iterative: any depth works.
+
+    The order is that of a depth-first walk that visits inputs left to right, as the recursive version would give.
+    """
     order: list[Value] = []
-    seen: set[int] = set()
-    # Each entry is (node, expanded): a node is emitted the second time it is popped, after all its inputs.
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for child in reversed(node.inputs):
-            if id(child) not in seen:
-                stack.append((child, False))
+    emit = order.append
+    # Values hash by identity, so the set holds nodes directly (no id() call per lookup).
+    visited = {root}
+    # The path from the root to the node being expanded. A node is looked at again each time one of its inputs is
+    # finished, and descends into its first input not yet visited; with no such input left, it is finished.
+    path = [root]
+    while path:
+        node = path[-1]
+        for child in node.inputs:
+            if child not in visited:
+                visited.add(child)
+                if child.inputs:
+                    path.append(child)
+                    break
+                emit(child)  # a leaf is finished as soon as it is reached
+        else:
+            emit(path.pop())
     return order
 
 
@@ -252,7 +277,12 @@ def forward(order: Sequence[Value]) -> None:
         for node in order:
             op = node.op
             if op is not None:
-                node.data = op.forward(*[child.data for child in node.inputs])
+                inputs = node.inputs
+                # Two inputs spelled out, as in `backward`: most nodes have two.
+                if len(inputs) == 2:
+                    node.data = op.forward(inputs[0].data, inputs[1].data)
+                else:
+                    node.data = op.forward(*[child.data for child in inputs])
     except DomainError as error:
         assert node is not None
         raise node_error(node, str(error)) from None
@@ -271,6 +301,7 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> None:
         node.grad = 0.0
     root.grad = 1.0
     isfinite = math.isfinite
+    math_ = FLOAT_MATH
     node = root
     try:
         for node in reversed(order):
@@ -288,10 +319,24 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> None:
             if op is None:
                 continue
             inputs = node.inputs
-            values = [child.data for child in inputs]
-            for child, partial in zip(inputs, op.partials, strict=True):
+            # One and two inputs spelled out: building argument lists per node cost more than the arithmetic.
+            # The partials are the registry's, evaluated in the same order, so the numbers are the same.
+            if len(inputs) == 2:
+                left, right = inputs
+                left_partial, right_partial = op.partials
+                if left.needs_grad:
+                    left.grad += grad * left_partial(math_, left.data, right.data, node.data)
+                if right.needs_grad:
+                    right.grad += grad * right_partial(math_, left.data, right.data, node.data)
+            elif len(inputs) == 1:
+                (child,) = inputs
                 if child.needs_grad:
-                    child.grad += grad * partial(FLOAT_MATH, *values, node.data)
+                    child.grad += grad * op.partials[0](math_, child.data, node.data)
+            else:
+                values = [child.data for child in inputs]
+                for child, partial in zip(inputs, op.partials, strict=True):
+                    if child.needs_grad:
+                        child.grad += grad * partial(math_, *values, node.data)
     except (DomainError, ZeroDivisionError, OverflowError) as error:
         reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
         raise node_error(node, f"cannot differentiate: {reason}") from None

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final
+
+isfinite = math.isfinite
 
 
 class DomainError(ArithmeticError):
@@ -39,22 +40,51 @@ PRECEDENCE_ATOM: Final = 5
 Partial = Callable[..., Any]
 
 
-@dataclass(frozen=True, slots=True)
 class Op:
-    """One operation: notation, forward function, and one local partial (with its formula) per input."""
+    """One operation: notation, forward function, and one local partial (with its formula) per input.
 
-    name: str
-    symbol: str
-    arity: int
-    notation: str
-    precedence: int
-    forward: Callable[..., float]
-    # The forward value over a math namespace of arrays (exprgrad.vectorized), without the domain checks of
-    # `forward`: a row whose result is not finite is redone with `forward`.
-    array_forward: Callable[..., Any]
-    partials: tuple[Partial, ...]
-    formulas: tuple[str, ...]
-    right_associative: bool = False
+    A plain class rather than a dataclass: generating a dataclass's methods costs about a millisecond at every
+    start of the command. Each op exists once, so ops compare by identity.
+    """
+
+    __slots__ = (
+        "arity",
+        "array_forward",
+        "formulas",
+        "forward",
+        "name",
+        "notation",
+        "partials",
+        "precedence",
+        "right_associative",
+        "symbol",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        symbol: str,
+        arity: int,
+        notation: str,
+        precedence: int,
+        forward: Callable[..., float],
+        array_forward: Callable[..., Any],
+        partials: tuple[Partial, ...],
+        formulas: tuple[str, ...],
+        right_associative: bool = False,
+    ) -> None:
+        self.name = name
+        self.symbol = symbol
+        self.arity = arity
+        self.notation = notation
+        self.precedence = precedence
+        self.forward = forward
+        # The forward value over a math namespace of arrays (exprgrad.vectorized), without the domain checks of
+        # `forward`: a row whose result is not finite is redone with `forward`.
+        self.array_forward = array_forward
+        self.partials = partials
+        self.formulas = formulas
+        self.right_associative = right_associative
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -68,21 +98,36 @@ def _finite(value: float, what: str) -> float:
 
 
 def _add(x: float, y: float) -> float:
-    return _finite(x + y, "addition")
+    z = x + y
+    # The check of `_finite`, written out: this runs once per node.
+    if isfinite(z):
+        return z
+    raise DomainError("addition overflows (the result does not fit in a float)")
 
 
 def _sub(x: float, y: float) -> float:
-    return _finite(x - y, "subtraction")
+    z = x - y
+    # The check of `_finite`, written out: this runs once per node.
+    if isfinite(z):
+        return z
+    raise DomainError("subtraction overflows (the result does not fit in a float)")
 
 
 def _mul(x: float, y: float) -> float:
-    return _finite(x * y, "multiplication")
+    z = x * y
+    # The check of `_finite`, written out: this runs once per node.
+    if isfinite(z):
+        return z
+    raise DomainError("multiplication overflows (the result does not fit in a float)")
 
 
 def _div(x: float, y: float) -> float:
     if y == 0.0:
         raise DomainError("division by zero")
-    return _finite(x / y, "division")
+    z = x / y
+    if isfinite(z):
+        return z
+    raise DomainError("division overflows (the result does not fit in a float)")
 
 
 def _pow(x: float, y: float) -> float:

@@ -1,8 +1,9 @@
-"""From program text to a `Program`: Lark's LALR parser with callbacks that build the graph as they go.
+"""From program text to a `Program`: the grammar's LALR tables, with callbacks that build the graph as they go.
 
-The grammar lives in ``grammars/expr.lark``. Lark calls one method of `_GraphBuilder` per reduced rule (the method
-names are the grammar's aliases), so no parse tree is built and nothing recurses per node: the LALR parser keeps
-its own stack, and every callback does a constant amount of work.
+The grammar lives in ``grammars/expr.lark``; Lark turns it into the tables in `grammar_tables` (regenerate with
+``python -m exprgrad.make_grammar_tables``), and `lalr` runs them. One method of `_GraphBuilder` is called per
+reduced rule (the method names are the grammar's aliases), so no parse tree is built and nothing recurses per node:
+the parser keeps its own stack, and every callback does a constant amount of work.
 
 Problems that are not syntax (an unknown function, a name assigned twice) are remembered, not raised, while
 parsing goes on: a syntax error anywhere in the text is reported first, and only a text that parses cleanly gets
@@ -12,31 +13,19 @@ its first such problem reported.
 from __future__ import annotations
 
 import difflib
-import functools
+import gc
 import math
 import threading
 from collections.abc import Iterable
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
+from . import lalr
 from .engine import Value, constant
 from .errors import ParseError
+from .grammar_tables import LITERALS
+from .lalr import Token
 from .ops import ADD, CONSTANTS, DIV, FUNCTIONS, IDENTITY, MUL, NEG, POW, SUB, Op
 from .program import Program
-
-if TYPE_CHECKING:
-    from lark import Lark
-
-
-class Token(Protocol):
-    """What the callbacks use of a Lark token (Lark types the positions as optional; with this lexer they are set)."""
-
-    type: str
-    value: str
-    start_pos: int
-    end_pos: int
-
 
 # Labels of unnamed nodes are their source text; past this length the middle is elided, which keeps labelling
 # constant-time per node however large the expression.
@@ -49,6 +38,10 @@ class Span(NamedTuple):
     node: Value
     start: int
     end: int
+
+
+# Builds a Span without the Python-level `Span.__new__` frame: spans are made once per node.
+_span = tuple.__new__
 
 
 class _Statement(NamedTuple):
@@ -106,8 +99,25 @@ class _GraphBuilder:
         return Span(node, start, end)
 
     def _binary(self, op: Op, operands: list[Span]) -> Span:
+        # The hottest callback: `_node` and `_label` written out, since each Python call costs about as much as
+        # the work itself.
         left, right = operands
-        return self._node(op, (left.node, right.node), left.start, right.end)
+        start = left.start
+        end = right.end
+        node = Value.__new__(Value)
+        node.data = math.nan
+        node.grad = 0.0
+        node.inputs = (left.node, right.node)
+        node.op = op
+        if end - start <= MAX_LABEL_LENGTH:
+            piece = self.text[start:end]
+            # Only a label with line breaks, tabs or runs of spaces needs its whitespace folded.
+            node.label = piece if "  " not in piece and piece.isprintable() else " ".join(piece.split())
+        else:
+            node.label = self._label(start, end)
+        node.needs_grad = left.node.needs_grad or right.node.needs_grad
+        self.nodes.append(node)
+        return _span(Span, (node, start, end))
 
     def _literal(self, value: float, label: str, start: int, end: int) -> Span:
         node = constant(value, label)
@@ -128,18 +138,19 @@ class _GraphBuilder:
 
     def number(self, children: list[Token]) -> Span:
         (token,) = children
-        value = float(token.value)
+        text = token.group()
+        value = float(text)
         if not math.isfinite(value):
-            return self._report(f"the number {token} is too large for a float", token.start_pos)
-        return self._literal(value, str(token), token.start_pos, token.end_pos)
+            return self._report(f"the number {text} is too large for a float", token.start())
+        return self._literal(value, text, token.start(), token.end())
 
     def name(self, children: list[Token]) -> Span:
         (token,) = children
-        name = str(token)
-        start, end = token.start_pos, token.end_pos
+        name = token.group()
+        start, end = token.span()
         node = self.scope.get(name)
         if node is not None:
-            return Span(node, start, end)
+            return _span(Span, (node, start, end))
         if name in CONSTANTS:
             return self._literal(CONSTANTS[name], name, start, end)
         if name in FUNCTIONS:
@@ -155,34 +166,34 @@ class _GraphBuilder:
         name_token: Token = children[0]
         arguments: list[Span] = children[1] if len(children) == 3 else []
         closing: Token = children[-1]
-        name = str(name_token)
-        start = name_token.start_pos
+        name = name_token.group()
+        start = name_token.start()
         op = FUNCTIONS.get(name)
         if op is None:
             return self._report(f"unknown function {name!r}{_suggestion(name, FUNCTIONS)}", start)
         if len(arguments) != op.arity:
             plural = "" if op.arity == 1 else "s"
             return self._report(f"{name} takes {op.arity} argument{plural}, got {len(arguments)}", start)
-        return self._node(op, tuple(a.node for a in arguments), start, closing.end_pos)
+        return self._node(op, tuple(a.node for a in arguments), start, closing.end())
 
     def arguments(self, children: list[Span]) -> list[Span]:
         return children
 
     def group(self, children: list[Any]) -> Span:
         opening, inner, closing = children
-        return Span(inner.node, opening.start_pos, closing.end_pos)
+        return Span(inner.node, opening.start(), closing.end())
 
     def neg(self, children: list[Any]) -> Span:
         minus, operand = children
         node = operand.node
         if self._take_fresh_literal(node):
             # `-3` is one constant, not a negation of 3; `b = -3` then reads as a signed literal.
-            return self._literal(-node.data, self._label(minus.start_pos, operand.end), minus.start_pos, operand.end)
-        return self._node(NEG, (node,), minus.start_pos, operand.end)
+            return self._literal(-node.data, self._label(minus.start(), operand.end), minus.start(), operand.end)
+        return self._node(NEG, (node,), minus.start(), operand.end)
 
     def pos(self, children: list[Any]) -> Span:
         plus, operand = children
-        return Span(operand.node, plus.start_pos, operand.end)
+        return Span(operand.node, plus.start(), operand.end)
 
     def add(self, children: list[Span]) -> Span:
         return self._binary(ADD, children)
@@ -201,8 +212,8 @@ class _GraphBuilder:
 
     def assign(self, children: list[Any]) -> _Statement:
         name_token, value = children
-        name = str(name_token)
-        position = name_token.start_pos
+        name = name_token.group()
+        position = name_token.start()
         node = value.node
         if name in CONSTANTS or name in FUNCTIONS:
             kind = "constant" if name in CONSTANTS else "function"
@@ -271,39 +282,29 @@ def error_at(text: str, position: int, message: str, source_name: str = "") -> P
     return ParseError(message, line=line, column=column, source_line=source_line, source_name=source_name)
 
 
-def grammar_text() -> str:
-    """The grammar: from the installed package, else from the checkout's top-level ``grammars/`` folder."""
-    packaged = resources.files("exprgrad") / "grammars" / "expr.lark"
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "grammars" / "expr.lark").read_text(encoding="utf-8")
-
-
 _builder = _GraphBuilder()
 # The callbacks carry the state of one parse, so parses take turns.
 _parse_lock = threading.Lock()
 
 
-@functools.cache
-def _lark_parser() -> Lark:
-    from lark import Lark
-
-    return Lark(grammar_text(), parser="lalr", lexer="contextual", transformer=_builder, maybe_placeholders=False)
-
-
 def parse(text: str, *, source_name: str = "") -> Program:
     """Parse a program into a `Program` graph (raises `ParseError`). Its variables are bound at evaluation."""
-    from lark.exceptions import UnexpectedInput
-
-    parser = _lark_parser()
     with _parse_lock:
         _builder.reset(text, source_name)
+        # The graph is acyclic and the parser makes no other cycles, so a garbage collection during a parse frees
+        # nothing: it only walks the growing graph again, which made the time per node grow with the program
+        # (measured: 1.3x slower at 1e6 nodes). The collector is paused for the parse, as it was found after it.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            program: Program = parser.parse(text)  # type: ignore[assignment]
-        except UnexpectedInput as error:
+            program: Program = lalr.parse(text, _builder)
+        except lalr.SyntaxProblem as error:
             raise _syntax_error(text, error, source_name) from None
-        problem = _builder.problem
-        _builder.reset("", "")
+        finally:
+            if collecting:
+                gc.enable()
+            problem = _builder.problem
+            _builder.reset("", "")
     if problem is not None:
         raise problem
     return program
@@ -322,9 +323,8 @@ _TERMINAL_WORDS = {
 def _terminal_word(name: str) -> str:
     if name in _TERMINAL_WORDS:
         return _TERMINAL_WORDS[name]
-    pattern = {t.name: t.pattern for t in _lark_parser().terminals}.get(name)
-    if pattern is not None and pattern.type == "str":
-        return repr(pattern.value)
+    if name in LITERALS:
+        return repr(LITERALS[name])
     return name.lower()
 
 
@@ -335,27 +335,22 @@ def _expected_words(names: Iterable[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _syntax_error(text: str, error: Any, source_name: str) -> ParseError:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-
-    if isinstance(error, UnexpectedCharacters):
-        position: int = error.pos_in_stream or 0
+def _syntax_error(text: str, error: lalr.SyntaxProblem, source_name: str) -> ParseError:
+    if isinstance(error, lalr.UnexpectedCharacter):
+        position = error.position
         character = text[position]
         what = "a control character" if not character.isprintable() else repr(character)
         message = f"unexpected character {what}"
-        if error.allowed:
-            message += f"; expected {_expected_words(error.allowed)}"
+        if error.expected:
+            message += f"; expected {_expected_words(error.expected)}"
         return error_at(text, position, message, source_name)
-    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
-        token = error.token
-        shown = "a line break" if token.type == "_SEPARATOR" and token.value != ";" else repr(str(token))
+    if isinstance(error, lalr.UnexpectedToken):
+        shown = "a line break" if error.kind == "_SEPARATOR" and error.text != ";" else repr(error.text)
         message = f"unexpected {shown}; expected {_expected_words(error.expected)}"
-        return error_at(text, token.start_pos, message, source_name)
-    expected = getattr(error, "expected", None) or ()
+        return error_at(text, error.position, message, source_name)
     message = "the program ends too early"
-    if expected:
-        message += f"; expected {_expected_words(expected)}"
-    assert isinstance(error, (UnexpectedToken, UnexpectedEOF))
+    if error.expected:
+        message += f"; expected {_expected_words(error.expected)}"
     return error_at(text, len(text.rstrip()), message, source_name)
 
 

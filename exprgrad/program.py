@@ -11,34 +11,57 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from .engine import Value, backward, forward
 from .errors import BindingError
 
 
-@dataclass(frozen=True)
 class Evaluation:
     """The numbers of one evaluation: output value, d(output)/d(variable), and every node's data and grad."""
 
-    output: str
-    value: float
-    gradients: dict[str, float]
-    data: tuple[float, ...]
-    # None where a node does not depend on any variable (a constant): it takes no gradient.
-    grads: tuple[float | None, ...]
+    # A plain class: a dataclass or NamedTuple is built at import, about a millisecond at every start.
+    __slots__ = ("data", "gradients", "grads", "output", "value")
+
+    def __init__(
+        self,
+        output: str,
+        value: float,
+        gradients: dict[str, float],
+        data: tuple[float, ...],
+        grads: tuple[float | None, ...],
+    ) -> None:
+        self.output = output
+        self.value = value
+        self.gradients = gradients
+        self.data = data
+        # None where a node does not depend on any variable (a constant): it takes no gradient.
+        self.grads = grads
+
+    def __repr__(self) -> str:
+        return f"Evaluation(output={self.output!r}, value={self.value!r}, gradients={self.gradients!r})"
 
 
-@dataclass(eq=False)
 class Program:
     """A parsed program. `nodes` are in topological order (inputs first, the output last among its own inputs)."""
 
-    nodes: list[Value]
-    output: Value
-    variables: dict[str, Value]
-    defaults: dict[str, float]
-    assigned: frozenset[str]
-    _input_ids: list[tuple[int, ...]] | None = field(default=None, repr=False)
+    # A plain class, not a dataclass: the generated methods would cost about a millisecond at every start.
+    def __init__(
+        self,
+        nodes: list[Value],
+        output: Value,
+        variables: dict[str, Value],
+        defaults: dict[str, float],
+        assigned: frozenset[str],
+    ) -> None:
+        self.nodes = nodes
+        self.output = output
+        self.variables = variables
+        self.defaults = defaults
+        self.assigned = assigned
+        self._input_ids: list[tuple[int, ...]] | None = None
+
+    def __repr__(self) -> str:
+        return f"Program({len(self.nodes)} nodes, output={self.output_name!r}, variables={list(self.variables)})"
 
     @property
     def output_name(self) -> str:

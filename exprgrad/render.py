@@ -22,27 +22,69 @@ def number_text(x: float | None, precision: int | None) -> str:
     return f"{x:.{precision}g}"
 
 
+HEADERS = ("node", "op", "data", "grad")
+
+
+def table_rows(program: Program, evaluation: Evaluation, precision: int | None) -> list[tuple[str, str, str, str]]:
+    """The cells of the table: label, op, data and grad of every node, in topological order."""
+    rows = []
+    for index, node in enumerate(program.nodes):
+        op = node.op.name if node.op is not None else ("variable" if node.needs_grad else "constant")
+        rows.append(
+            (
+                node.label,
+                op,
+                number_text(evaluation.data[index], precision),
+                number_text(evaluation.grads[index], precision),
+            )
+        )
+    return rows
+
+
+def output_line(evaluation: Evaluation, precision: int | None) -> str:
+    """The line after the table: the output's name and value."""
+    return f"{evaluation.output} = {number_text(evaluation.value, precision)}"
+
+
 def print_table(console: Console, program: Program, evaluation: Evaluation, precision: int | None = None) -> None:
     """Print the node table and the output line to `console`."""
     from rich.table import Table
 
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
-    table.add_column("node", overflow="fold")
-    table.add_column("op")
-    table.add_column("data", justify="right", no_wrap=True)
-    table.add_column("grad", justify="right", no_wrap=True)
+    table.add_column(HEADERS[0], overflow="fold")
+    table.add_column(HEADERS[1])
+    table.add_column(HEADERS[2], justify="right", no_wrap=True)
+    table.add_column(HEADERS[3], justify="right", no_wrap=True)
     output_index = program.output_index()
-    for index, node in enumerate(program.nodes):
-        op = node.op.name if node.op is not None else ("variable" if node.needs_grad else "constant")
-        table.add_row(
-            node.label,
-            op,
-            number_text(evaluation.data[index], precision),
-            number_text(evaluation.grads[index], precision),
-            style="bold" if index == output_index else None,
+    for index, row in enumerate(table_rows(program, evaluation, precision)):
+        table.add_row(*row, style="bold" if index == output_index else None)
+    console.print(table)
+    console.print(output_line(evaluation, precision), markup=False, highlight=False)
+
+
+def plain_table(program: Program, evaluation: Evaluation, precision: int | None = None) -> str | None:
+    """The text `print_table` writes to a pipe (no colour, no width limit), drawn without importing Rich.
+
+    Importing Rich costs about 40 ms, more than all the rest of a small run. Without colour the table is simple
+    enough to draw here; tests compare the two drawings. Where a cell holds a character other than ASCII or the
+    label ellipsis, its width on screen needs Rich's tables (wide and zero-width characters): the answer is None.
+    """
+    rows = table_rows(program, evaluation, precision)
+    for row in rows:
+        if not row[0].isascii() and not row[0].replace("…", "").isascii():
+            return None
+    widths = [max(len(HEADERS[column]), *(len(row[column]) for row in rows)) for column in range(4)]
+
+    def line(cells: tuple[str, ...], bar: str) -> str:
+        label, op, data, grad = cells
+        return (
+            f"{label.ljust(widths[0])} {bar} {op.ljust(widths[1])} {bar} "
+            f"{data.rjust(widths[2])} {bar} {grad.rjust(widths[3])}"
         )
-    print_rstripped(console, table)
-    console.print(f"{evaluation.output} = {number_text(evaluation.value, precision)}", markup=False, highlight=False)
+
+    rule = "╇".join("━" * (width + (1 if column in (0, 3) else 2)) for column, width in enumerate(widths))
+    lines = [line(HEADERS, "┃"), rule, *(line(row, "│") for row in rows), output_line(evaluation, precision)]
+    return "\n".join(lines) + "\n"
 
 
 def print_check(console: Console, results: Sequence[GradientCheck]) -> None:

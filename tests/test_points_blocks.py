@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
@@ -56,9 +57,14 @@ def test_special_rows_match(program: str, rows: str, monkeypatch: pytest.MonkeyP
     """Rows the block path cannot finish are redone by the scalar engine, with the same results and messages."""
     from exprgrad.vectorized import BlockEvaluator
 
-    blocks_seen = []
+    blocks_seen: list[int] = []
     evaluate = BlockEvaluator.evaluate
-    monkeypatch.setattr(BlockEvaluator, "evaluate", lambda self, block: blocks_seen.append(1) or evaluate(self, block))
+
+    def counting(self: BlockEvaluator, block: Any) -> Any:
+        blocks_seen.append(len(block))
+        return evaluate(self, block)
+
+    monkeypatch.setattr(BlockEvaluator, "evaluate", counting)
     assert _run(program, rows, monkeypatch, "blocks") == _run(program, rows, monkeypatch, "rows")
     assert blocks_seen, "the block path was not taken"
 

@@ -104,9 +104,11 @@ def test_check_detects_a_wrong_derivative(monkeypatch: pytest.MonkeyPatch) -> No
     """With a deliberately wrong local derivative in the registry, check fails: it tests autodiff for real."""
     from exprgrad import ops
 
+    tanh = ops.TANH
     broken = ops.Op(
-        **{**{f: getattr(ops.TANH, f) for f in ops.Op.__dataclass_fields__}, "partials": (lambda m, x, o: 1.0 - o,)}
-    )
+        tanh.name, tanh.symbol, tanh.arity, tanh.notation, tanh.precedence, tanh.forward, tanh.array_forward,
+        (lambda m, x, o: 1.0 - o,), tanh.formulas,
+    )  # fmt: skip
     monkeypatch.setitem(ops.FUNCTIONS, "tanh", broken)
     result = run("check", "tanh(x)", "--x", "0.5")
     assert result.exit_code == 1

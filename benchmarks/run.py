@@ -1,0 +1,523 @@
+"""exprgrad against its peers, side by side in one run: ``python benchmarks/run.py [--quick] [--only CASE ...]``.
+
+Every measurement is repeated; the table gives the median and the spread (min-max) of each, and the ratio of
+medians against the peer, next to the goal from issue 5. Absolute times drift on shared machines; ratios measured
+in one run do not. Peers: ``pip install -r benchmarks/requirements.txt``.
+
+Cases (each a function in CASES; add one there):
+  startup  whole-process wall time of the command against a minimal Typer app and ``python -c pass``
+  engine   build + backward of the same graphs with exprgrad.Value and micrograd's Value; memory per node
+  text     parse + evaluate + backward of program text, against micrograd building the same graph from Python
+           objects, and SymPy (parse_expr + diff + evaluate) where it survives
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+EXPRGRAD = shutil.which("exprgrad", path=str(Path(PYTHON).parent)) or "exprgrad"
+
+
+@dataclass
+class Row:
+    """One line of the table: exprgrad's measurement, the peer's, their ratio and the goal."""
+
+    case: str
+    what: str
+    ours: str
+    peer_name: str = ""
+    peer: str = ""
+    ratio: str = ""
+    goal: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Settings:
+    quick: bool
+    repeat: int
+    sympy_seconds: float
+
+
+# -- measuring -----------------------------------------------------------------------------------------------------
+
+
+def timings(run: Callable[[], object], repeat: int) -> list[float]:
+    """Seconds per call of `run`, `repeat` times, garbage collector on (as users run it)."""
+    results = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        results.append(time.perf_counter() - start)
+    return results
+
+
+def show(seconds: Sequence[float], scale: float, unit: str) -> str:
+    """`median unit (min-max)` of `seconds`, each multiplied by `scale`."""
+    values = sorted(s * scale for s in seconds)
+    median = statistics.median(values)
+    digits = 2 if median < 10 else 1
+    return f"{median:.{digits}f} {unit} ({values[0]:.{digits}f}-{values[-1]:.{digits}f})"
+
+
+def median(seconds: Sequence[float]) -> float:
+    return statistics.median(seconds)
+
+
+def _repeats(settings: Settings, size: int) -> int:
+    # Small sizes run in milliseconds, where one busy moment on a shared machine moves the median: repeat them
+    # more. The largest take seconds each: fewer repeats.
+    if size < 100_000:
+        return 3 * settings.repeat
+    return settings.repeat if size < 1_000_000 else max(3, settings.repeat // 2)
+
+
+def with_deep_stack(run: Callable[[], Any]) -> Any:
+    """Run `run` where recursion can go very deep (micrograd's topological sort recurses once per level)."""
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(run())
+        except BaseException as error:  # reported as the peer's failure
+            failure.append(error)
+
+    old_limit = sys.getrecursionlimit()
+    old_size = threading.stack_size()
+    sys.setrecursionlimit(10_000_000)
+    threading.stack_size(1024 * 1024 * 1024)
+    try:
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+# -- case 1: start-up ------------------------------------------------------------------------------------------------
+
+# (label, command, goal as a ratio to the minimal Typer app or None). A new command is one line here, e.g.
+# ("grad", [EXPRGRAD, "grad", "a*b+c", "--a", "2", "--b", "-3", "--c", "10", "--wrt", "a"], 1.15),
+STARTUP_COMMANDS: list[tuple[str, list[str], float | None]] = [
+    ("eval --format json", [EXPRGRAD, "eval", "a*b+c", "--a", "2", "--b", "-3", "--c", "10", "--format", "json"], 1.15),
+    ("eval (table)", [EXPRGRAD, "eval", "a*b+c", "--a", "2", "--b", "-3", "--c", "10"], 1.3),
+]
+FLOOR = ("minimal Typer app", [PYTHON, str(HERE / "minimal_typer_app.py")])
+BARE = ("python -c pass", [PYTHON, "-c", "pass"])
+
+
+def _package_copy(compiled: bool) -> str:
+    """A copy of the installed exprgrad package in a temporary folder, with or without its byte-code."""
+    import exprgrad
+
+    folder = tempfile.mkdtemp(prefix="exprgrad-bench-")
+    shutil.copytree(
+        Path(exprgrad.__file__).parent, Path(folder) / "exprgrad", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    if compiled:
+        subprocess.run([PYTHON, "-m", "compileall", "-q", str(Path(folder) / "exprgrad")], check=True)
+    return folder
+
+
+def startup(settings: Settings) -> Iterator[Row]:
+    """Whole-process wall time, all commands measured round-robin so that drift hits them alike."""
+    repeat = 7 if settings.quick else 31
+    for compiled in (True, False):
+        folder = _package_copy(compiled)
+        # Byte-code writing disabled (PYTHONDONTWRITEBYTECODE), as on some users' machines: with `compiled` False
+        # exprgrad's modules are compiled from source on every run; installed packages keep their byte-code.
+        env = {**os.environ, "PYTHONPATH": folder, "PYTHONDONTWRITEBYTECODE": "1"}
+        commands = [BARE, FLOOR, *[(label, command) for label, command, _ in STARTUP_COMMANDS]]
+        for _, command in commands:  # warm the file cache
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times: dict[str, list[float]] = {label: [] for label, _ in commands}
+        for _ in range(repeat):
+            for label, command in commands:
+                start = time.perf_counter()
+                subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+                times[label].append(time.perf_counter() - start)
+        shutil.rmtree(folder)
+        state = "byte-code cached" if compiled else "no byte-code"
+        floor = median(times[FLOOR[0]])
+        yield Row("startup", f"{BARE[0]} ({state})", show(times[BARE[0]], 1e3, "ms"))
+        yield Row(
+            "startup",
+            f"{FLOOR[0]} ({state})",
+            show(times[FLOOR[0]], 1e3, "ms"),
+            ratio=f"{floor / median(times[BARE[0]]):.2f}x python -c pass",
+        )
+        for label, _, goal in STARTUP_COMMANDS:
+            ratio = median(times[label]) / floor
+            yield Row(
+                "startup",
+                f"exprgrad {label} ({state})",
+                show(times[label], 1e3, "ms"),
+                FLOOR[0],
+                show(times[FLOOR[0]], 1e3, "ms"),
+                f"{ratio:.2f}x",
+                f"<= {goal}x" if goal else "",
+                None if goal is None else ratio <= goal,
+            )
+
+
+# -- case 2: engine from Python ----------------------------------------------------------------------------------
+
+
+def balanced_graph(value_class: Any, leaves: int) -> tuple[Any, int]:
+    """A balanced graph over `leaves` leaves, each pair joined as (a*b + a) * 0.5; the same for every Value class.
+
+    Only ops micrograd has. Leaves lie in [0.1, 0.9]; a join is below its first input, so nothing overflows, and at
+    the depths used (about 20) neither values nor gradients reach 0 (exprgrad skips zero gradients, which would
+    flatter it). The 0.5 is a constant node in both libraries.
+    """
+    level = [value_class(0.1 + 0.8 * ((i * 7919) % 997) / 997) for i in range(leaves)]
+    nodes = leaves
+    while len(level) > 1:
+        joined = [(level[i] * level[i + 1] + level[i]) * 0.5 for i in range(0, len(level) - 1, 2)]
+        nodes += 4 * len(joined)
+        if len(level) % 2:
+            joined.append(level[-1])
+        level = joined
+    return level[0], nodes
+
+
+def chain(value_class: Any, steps: int) -> Any:
+    """x = x*w + b, `steps` times: a graph as deep as it is large."""
+    x, w, b = value_class(1.0), value_class(1.0), value_class(0.0)
+    for _ in range(steps):
+        x = x * w + b
+    return x
+
+
+def _build_and_backward(value_class: Any, leaves: int) -> Callable[[], None]:
+    def run() -> None:
+        root, _ = balanced_graph(value_class, leaves)
+        root.backward()
+
+    return run
+
+
+def _memory_per_node(value_class: Any, leaves: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    root, nodes = balanced_graph(value_class, leaves)
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del root
+    return used / nodes
+
+
+def _micrograd_failure_depth() -> int:
+    from micrograd.engine import Value
+
+    steps = 125
+    while steps < 1_000_000:
+        try:
+            chain(Value, steps).backward()
+        except RecursionError:
+            return 2 * steps  # nodes
+        steps *= 2
+    return 0
+
+
+def engine(settings: Settings) -> Iterator[Row]:
+    """exprgrad.Value against micrograd's Value on the same balanced graphs, then deep chains."""
+    from micrograd.engine import Value as MicrogradValue
+
+    from exprgrad import Value
+
+    sizes = [1_000, 10_000] if settings.quick else [1_000, 10_000, 100_000, 1_000_000]
+    for size in sizes:
+        leaves = size // 5
+        _, nodes = balanced_graph(Value, leaves)
+        repeat = _repeats(settings, size)
+        ours = timings(_build_and_backward(Value, leaves), repeat)
+        theirs = timings(_build_and_backward(MicrogradValue, leaves), repeat)
+        speedup = median(theirs) / median(ours)
+        yield Row(
+            "engine",
+            f"build + backward, balanced, {nodes:,} nodes",
+            show([t / nodes for t in ours], 1e6, "us/node"),
+            "micrograd",
+            show([t / nodes for t in theirs], 1e6, "us/node"),
+            f"{speedup:.1f}x faster",
+            ">= 5x faster",
+            speedup >= 5,
+        )
+    leaves = 2_000 if settings.quick else 20_000
+    ours_memory = _memory_per_node(Value, leaves)
+    theirs_memory = _memory_per_node(MicrogradValue, leaves)
+    ratio = ours_memory / theirs_memory
+    yield Row(
+        "engine",
+        f"memory per node (tracemalloc, {5 * leaves:,} nodes)",
+        f"{ours_memory:.0f} B",
+        "micrograd",
+        f"{theirs_memory:.0f} B",
+        f"{ratio:.2f}x",
+        "<= 0.3x",
+        ratio <= 0.3,
+    )
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        yield from _torch_rows(torch, settings)
+    steps = 50_000 if settings.quick else 500_000
+    deep = timings(lambda: chain(Value, steps).backward(), max(3, settings.repeat // 2))
+    failure = _micrograd_failure_depth()
+    yield Row(
+        "engine",
+        f"deep chain x = x*w + b, {2 * steps:,} nodes deep",
+        show([t / (2 * steps) for t in deep], 1e6, "us/node"),
+        "micrograd",
+        f"RecursionError at {failure:,} nodes deep" if failure else "no failure",
+        goal="works",
+        met=True,
+    )
+
+
+def _torch_rows(torch: Any, settings: Settings) -> Iterator[Row]:
+    """PyTorch on scalar tensors, when installed: the same balanced graph, for scale (it is built for tensors)."""
+
+    def value(x: float) -> Any:
+        return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+    from exprgrad import Value
+
+    size = 10_000
+    leaves = size // 5
+    _, nodes = balanced_graph(Value, leaves)
+    ours = timings(_build_and_backward(Value, leaves), settings.repeat)
+    theirs = timings(_build_and_backward(value, leaves), settings.repeat)
+    yield Row(
+        "engine",
+        f"build + backward, balanced, {nodes:,} nodes",
+        show([t / nodes for t in ours], 1e6, "us/node"),
+        "torch (scalars)",
+        show([t / nodes for t in theirs], 1e6, "us/node"),
+        f"{median(theirs) / median(ours):.1f}x faster",
+    )
+
+
+# -- case 3: from text -------------------------------------------------------------------------------------------
+
+
+def program_text(shape: str, size: int) -> tuple[str, dict[str, float]]:
+    """A program of about `size` nodes, and values for its variables."""
+    if shape == "sum":
+        terms = size // 2
+        return " + ".join(f"x{i}" for i in range(terms)), {f"x{i}": 1.0 + i % 7 for i in range(terms)}
+    if shape == "nesting":
+        depth = size // 2
+        return "(" * depth + "x" + "+1)" * depth, {"x": 1.0}
+    if shape == "chain":
+        steps = size // 2
+        return "\n".join(f"x{i + 1} = x{i}*w + b" for i in range(steps)), {"x0": 1.0, "w": 1.0, "b": 0.0}
+    raise ValueError(shape)
+
+
+def micrograd_graph(shape: str, size: int) -> Any:
+    """The graph of `program_text(shape, size)`, built from micrograd Values in Python."""
+    from micrograd.engine import Value
+
+    if shape == "sum":
+        terms = [Value(1.0 + i % 7) for i in range(size // 2)]
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
+    if shape == "nesting":
+        x = Value(1.0)
+        for _ in range(size // 2):
+            x = x + 1  # micrograd makes a constant node for the 1, as the program text does
+        return x
+    return chain(Value, size // 2)
+
+
+def _sympy_worker(shape: str, size: int) -> None:
+    """Parse, differentiate in every variable, evaluate: SymPy's way through the same program (in a subprocess)."""
+    import sympy
+    from sympy.parsing.sympy_parser import parse_expr
+
+    text, values = program_text(shape, size)
+    start = time.perf_counter()
+    if shape == "chain":
+        names: dict[str, Any] = {name: sympy.Symbol(name) for name in ("x0", "w", "b")}
+        for line in text.splitlines():
+            name, expression = line.split(" = ")
+            names[name] = parse_expr(expression, local_dict=names)
+        output = names[name]
+    else:
+        output = parse_expr(text)
+    symbols = sorted(output.free_symbols, key=str)
+    subs = {symbol: values[str(symbol)] for symbol in symbols}
+    float(output.evalf(subs=subs))
+    for symbol in symbols:
+        float(sympy.diff(output, symbol).evalf(subs=subs))
+    print(json.dumps(time.perf_counter() - start))
+
+
+def _sympy_time(shape: str, size: int, seconds: float) -> float | str:
+    try:
+        result = subprocess.run(
+            [PYTHON, __file__, "--sympy-worker", shape, str(size)],
+            capture_output=True,
+            text=True,
+            timeout=seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"over {seconds:.0f} s"
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["crashed"])[-1]
+        return last.split(":")[0][:40]
+    return float(json.loads(result.stdout))
+
+
+def text(settings: Settings) -> Iterator[Row]:
+    """Parse + evaluate + backward from text, per node, across sizes; micrograd and SymPy on the same graphs."""
+    from exprgrad import parse
+
+    sizes = [1_000, 10_000] if settings.quick else [1_000, 10_000, 100_000, 1_000_000]
+    shapes = [("sum", sizes), ("chain", sizes), ("nesting", [10_000 if settings.quick else 200_000])]
+    for shape, shape_sizes in shapes:
+        per_node: list[float] = []
+        sympy_gave_up = False
+        for size in shape_sizes:
+            program, values = program_text(shape, size)
+            nodes = len(parse(program).nodes)
+            repeat = _repeats(settings, size)
+
+            def from_text(program: str = program, values: dict[str, float] = values) -> None:
+                parse(program).evaluate(values)
+
+            ours = timings(from_text, repeat)
+            per_node.append(median(ours) / nodes)
+
+            def peer(shape: str = shape, size: int = size) -> None:
+                with_deep_stack(lambda: micrograd_graph(shape, size).backward())
+
+            theirs = timings(peer, repeat)
+            ratio = median(ours) / median(theirs)
+            yield Row(
+                "text",
+                f"{shape}, {nodes:,} nodes: parse + evaluate + backward",
+                show([t / nodes for t in ours], 1e6, "us/node"),
+                "micrograd from Python objects",
+                show([t / nodes for t in theirs], 1e6, "us/node"),
+                f"{ratio:.2f}x the time",
+                "<= 1x",
+                ratio <= 1.0,
+            )
+            if sympy_gave_up:
+                continue
+            sympy = _sympy_time(shape, size, settings.sympy_seconds)
+            if isinstance(sympy, str):
+                sympy_gave_up = True
+                shown, ratio_text = sympy, ""
+            else:
+                shown = f"{sympy * 1e6 / nodes:.1f} us/node"
+                ratio_text = f"{sympy / median(ours):.0f}x slower"
+            yield Row("text", f"{shape}, {nodes:,} nodes", "", "SymPy parse_expr + diff + evaluate", shown, ratio_text)
+        if len(per_node) > 1:
+            flatness = max(per_node) / min(per_node)
+            yield Row(
+                "text",
+                f"{shape}: us/node, largest over smallest ({shape_sizes[0]:,} to {shape_sizes[-1]:,} nodes)",
+                f"{flatness:.2f}x",
+                goal="<= 1.5x",
+                met=flatness <= 1.5,
+            )
+
+
+CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {"startup": startup, "engine": engine, "text": text}
+
+
+# -- the report --------------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    """Date, CPU, core count and Python version, for the table's heading."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import typer
+
+    return (
+        f"{time.strftime('%Y-%m-%d')}, {cpu}, nproc {os.cpu_count()}, Python {platform.python_version()}, "
+        f"typer {typer.__version__}"
+    )
+
+
+def print_table(rows: list[Row]) -> None:
+    """The rows as a Markdown table."""
+    header = ["case", "measurement", "exprgrad: median (min-max)", "peer", "peer: median (min-max)", "ratio", "goal"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        goal = row.goal + ("" if row.met is None else (" met" if row.met else " NOT met"))
+        cells = [row.case, row.what, row.ours, row.peer_name, row.peer, row.ratio, goal]
+        lines.append("| " + " | ".join(cells) + " |")
+    print("\n".join(lines))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repeats: a smoke run")
+    parser.add_argument("--only", nargs="+", choices=sorted(CASES), help="run only these cases")
+    parser.add_argument("--repeat", type=int, help="repeats per measurement (default 5, quick 3)")
+    parser.add_argument("--sympy-worker", nargs=2, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.sympy_worker:
+        shape, size = arguments.sympy_worker
+        _sympy_worker(shape, int(size))
+        return 0
+    settings = Settings(
+        quick=arguments.quick,
+        repeat=arguments.repeat or (3 if arguments.quick else 5),
+        sympy_seconds=10.0 if arguments.quick else 60.0,
+    )
+    print(f"exprgrad benchmarks: {machine()}")
+    print(f"command: python benchmarks/run.py {' '.join(argv)}".rstrip())
+    print()
+    rows: list[Row] = []
+    for name in arguments.only or list(CASES):
+        for row in CASES[name](settings):
+            rows.append(row)
+            print(f"  {row.case}: {row.what}: {row.ours} | {row.peer_name} {row.peer} | {row.ratio}", file=sys.stderr)
+    print_table(rows)
+    return 0 if all(row.met is not False for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,178 @@
+"""Generate `exprgrad/grammar_tables.py` from ``grammars/expr.lark``: ``python -m exprgrad.make_grammar_tables``.
+
+The grammar stays the single source of truth. Lark (a development dependency) reads it and builds its LALR(1)
+automaton; this script writes that automaton out as plain Python data: the token regex (Lark's terminals in Lark's
+own matching order), the action table, and one entry per rule saying which children the callback receives. At run
+time `exprgrad.lalr` drives those tables, so a parse needs neither Lark's import (~25 ms) nor its grammar analysis
+(~30 ms) in every process. ``--check`` exits 1 when the file is stale; a test runs the same comparison.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections import deque
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+TABLES_PATH = Path(__file__).resolve().parent / "grammar_tables.py"
+
+
+def grammar_text() -> str:
+    """The grammar: from the installed package, else from the checkout's top-level ``grammars/`` folder."""
+    packaged = resources.files("exprgrad") / "grammars" / "expr.lark"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / "grammars" / "expr.lark").read_text(encoding="utf-8")
+
+
+def build_lark(text: str, transformer: Any = None) -> Any:
+    """Lark's parser for the grammar, configured exactly as the generated tables reproduce it."""
+    from lark import Lark
+
+    return Lark(text, parser="lalr", lexer="contextual", transformer=transformer, maybe_placeholders=False)
+
+
+def _child_filter(rule: Any) -> tuple[tuple[int, bool], ...] | None:
+    """Which children a rule's callback gets, as Lark decides it: (index, splice) pairs, or None for all of them.
+
+    Tokens written as strings in the rule (and terminals named with a leading `_`) are dropped; the children of
+    rules named with a leading `_` (Lark's helpers for `*`, `+`, `?`) are spliced into their parent's list.
+    """
+    include = tuple(
+        (index, not symbol.is_term and symbol.name.startswith("_"))
+        for index, symbol in enumerate(rule.expansion)
+        if rule.options.keep_all_tokens or not (symbol.is_term and symbol.filter_out)
+    )
+    if len(include) == len(rule.expansion) and not any(splice for _, splice in include):
+        return None
+    return include
+
+
+def _check_one_lexer_is_enough(table: Any, terminals: list[Any], ignored: set[str], start: int) -> None:
+    """Stop unless one lexer for all terminals splits every text as Lark's contextual lexer does.
+
+    Lark lexes in each parser state with only that state's terminals; exprgrad lexes with all of them. The two
+    differ only where a terminal the state does not accept wins a match that an accepted one would also make
+    (`**` against `*`), so every such pair is looked for on sample texts.
+    """
+    import re
+
+    samples = ["1", ".5", "x", "#", " ", "**", "^", ";", "\n", "\r\n"]
+    samples += [t.pattern.value for t in terminals if t.pattern.type == "str"]
+    compiled = [(t.name, re.compile(t.pattern.to_regexp())) for t in terminals]
+    lexing_states = {start} | {
+        target
+        for row in table.states.values()
+        for symbol, (action, target) in row.items()
+        if action.name == "Shift" and symbol.isupper()
+    }
+    for state in lexing_states:
+        accepted = set(table.states[state]) | ignored
+        for position, (name, pattern) in enumerate(compiled):
+            if name in accepted:
+                continue
+            for later, later_pattern in compiled[position + 1 :]:
+                clash = [s for s in samples if later in accepted and pattern.match(s) and later_pattern.match(s)]
+                if clash:
+                    raise SystemExit(f"state {state}: {name} would hide {later} on {clash[0]!r}; lexing differs")
+
+
+def generate_source(text: str) -> str:
+    """The text of `grammar_tables.py` for grammar `text`."""
+    lark = build_lark(text)
+    table = lark.parser.parser._parse_table
+    (start,) = table.start_states.values()
+    (end,) = table.end_states.values()
+    rules = list(lark.rules)
+
+    # Number states in breadth-first order from the start, following symbols in sorted order: Lark's own numbers
+    # can vary from run to run, these do not.
+    number = {start: 0}
+    queue = deque([start])
+    while queue:
+        state = queue.popleft()
+        for _symbol, (action, target) in sorted(table.states[state].items()):
+            if action.name == "Shift" and target not in number:
+                number[target] = len(number)
+                queue.append(target)
+
+    actions: list[dict[str, int]] = [{} for _ in number]
+    gotos: dict[str, dict[int, int]] = {}
+    for state, row in table.states.items():
+        for symbol, (action, argument) in sorted(row.items()):
+            if symbol.isupper() or symbol == "$END":
+                # A shift goes to a state (>= 0); a reduction by rule r is written ~r (< 0).
+                code = number[argument] if action.name == "Shift" else ~rules.index(argument)
+                actions[number[state]][symbol] = code
+            else:
+                gotos.setdefault(str(symbol), {})[number[state]] = number[argument]
+
+    root = lark.parser.lexer.root_lexer
+    for terminal in root.terminals:
+        if not terminal.name.isidentifier():
+            raise SystemExit(f"terminal {terminal.name} cannot name a regex group")
+    _check_one_lexer_is_enough(table, root.terminals, set(lark.lexer_conf.ignore), start)
+    pattern = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in root.terminals)
+    literals = {t.name: t.pattern.value for t in root.terminals if t.pattern.type == "str"}
+    rule_entries = [
+        (
+            str(rule.origin.name),
+            len(rule.expansion),
+            # Lark calls the method named after the alias, else after the rule; helper rules build a list.
+            None if rule.origin.name.startswith("_") else str(rule.alias or rule.origin.name),
+            bool(rule.options.expand1 and not rule.alias),
+            _child_filter(rule),
+        )
+        for rule in rules
+    ]
+
+    lines = [
+        "# Generated by `python -m exprgrad.make_grammar_tables` from grammars/expr.lark. Do not edit.",
+        '"""The LALR(1) tables of the exprgrad grammar, as Lark builds them (see exprgrad/make_grammar_tables.py)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Final",
+        "",
+        f"GRAMMAR_SHA256: Final = {hashlib.sha256(text.encode('utf-8')).hexdigest()!r}",
+        "# One alternative per terminal, in the order Lark's lexer tries them.",
+        f"TOKEN_PATTERN: Final = {pattern!r}",
+        f"IGNORED: Final = frozenset({sorted(lark.lexer_conf.ignore)!r})",
+        "# Terminals that are fixed strings, as error messages quote them.",
+        f"LITERALS: Final[dict[str, str]] = {literals!r}",
+        f"END_STATE: Final = {number[end]}",
+        "# ACTIONS[state][terminal]: n >= 0 shifts and goes to state n; n < 0 reduces by rule ~n.",
+        "ACTIONS: Final[tuple[dict[str, int], ...]] = (",
+        *(f"    {row!r}," for row in actions),
+        ")",
+        "# GOTOS[nonterminal][state]: the state after a reduction to nonterminal uncovers `state`.",
+        "GOTOS: Final[dict[str, dict[int, int]]] = {",
+        *(f"    {symbol!r}: {dict(sorted(gotos[symbol].items()))!r}," for symbol in sorted(gotos)),
+        "}",
+        "# RULES[r]: (nonterminal, length, callback or None for a helper rule that is spliced into its parent,",
+        "# pass a single child through unchanged (a `?rule`), children kept as (index, splice) or None for all).",
+        "RULES: Final[tuple[tuple[str, int, str | None, bool, tuple[tuple[int, bool], ...] | None], ...]] = (",
+        *(f"    {entry!r}," for entry in rule_entries),
+        ")",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """Write the tables, or with ``--check`` report whether the written ones are current."""
+    source = generate_source(grammar_text())
+    if "--check" in argv:
+        current = TABLES_PATH.read_text(encoding="utf-8") if TABLES_PATH.exists() else ""
+        if current != source:
+            sys.stderr.write(f"{TABLES_PATH} is stale: run python -m exprgrad.make_grammar_tables\n")
+            return 1
+        return 0
+    TABLES_PATH.write_text(source, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
