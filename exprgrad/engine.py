@@ -313,8 +313,7 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> None:
                 # node does not influence the output, whatever its own derivative.
                 continue
             if not isfinite(grad):
-                label = describe(node)
-                raise EvaluationError(f"math error at node {label!r}: its gradient overflows", node_label=label)
+                raise _gradient_overflow(node, order)
             op = node.op
             if op is None:
                 continue
@@ -340,6 +339,27 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> None:
     except (DomainError, ZeroDivisionError, OverflowError) as error:
         reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
         raise node_error(node, f"cannot differentiate: {reason}") from None
+
+
+def _gradient_overflow(node: Value, order: Sequence[Value]) -> EvaluationError:
+    """The error for a gradient that stopped being finite: blame the user whose local derivative is infinite.
+
+    Only on this error path: the users of `node` are found by a scan of `order`.
+    """
+    for user in order:
+        if user.op is None or user.grad == 0.0 or not any(child is node for child in user.inputs):
+            continue
+        values = [child.data for child in user.inputs]
+        for child, partial in zip(user.inputs, user.op.partials, strict=True):
+            if child is node:
+                try:
+                    local = partial(FLOAT_MATH, *values, user.data)
+                except (DomainError, ZeroDivisionError, OverflowError):
+                    local = math.inf
+                if not math.isfinite(local):
+                    return node_error(user, "cannot differentiate: its derivative is too large for a float here")
+    label = describe(node)
+    return EvaluationError(f"math error at node {label!r}: its gradient overflows", node_label=label)
 
 
 class ValueMath:
@@ -410,6 +430,10 @@ def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[in
             grad = grads.get(id(node))
             op = node.op
             if grad is None or op is None or not node.needs_grad:
+                continue
+            if not grad.needs_grad and grad.data == 0.0:
+                # A gradient that is the constant 0 passes nothing back, as in `backward`; and it stays 0 under
+                # every change of the variables, so it contributes nothing to second derivatives either.
                 continue
             for child, partial in zip(node.inputs, op.partials, strict=True):
                 if not child.needs_grad:

@@ -28,13 +28,6 @@ PREFIX: Final = "prefix"
 CALL: Final = "call"
 LEAF: Final = "leaf"
 
-# Binding strength, as in Python: `-a**2` is `-(a**2)` and `a**-b` is legal.
-PRECEDENCE_SUM: Final = 1
-PRECEDENCE_PRODUCT: Final = 2
-PRECEDENCE_UNARY: Final = 3
-PRECEDENCE_POWER: Final = 4
-PRECEDENCE_ATOM: Final = 5
-
 # A local partial: (m, *input_values, output_value) -> d(output)/d(that input). `Any` because it is evaluated
 # over floats and over Values alike.
 Partial = Callable[..., Any]
@@ -55,8 +48,6 @@ class Op:
         "name",
         "notation",
         "partials",
-        "precedence",
-        "right_associative",
         "symbol",
     )
 
@@ -66,25 +57,21 @@ class Op:
         symbol: str,
         arity: int,
         notation: str,
-        precedence: int,
         forward: Callable[..., float],
         array_forward: Callable[..., Any],
         partials: tuple[Partial, ...],
         formulas: tuple[str, ...],
-        right_associative: bool = False,
     ) -> None:
         self.name = name
         self.symbol = symbol
         self.arity = arity
         self.notation = notation
-        self.precedence = precedence
         self.forward = forward
         # The forward value over a math namespace of arrays (exprgrad.vectorized), without the domain checks of
         # `forward`: a row whose result is not finite is redone with `forward`.
         self.array_forward = array_forward
         self.partials = partials
         self.formulas = formulas
-        self.right_associative = right_associative
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -240,23 +227,19 @@ def _op(
     name: str,
     symbol: str,
     notation: str,
-    precedence: int,
     forward: Callable[..., float],
     array_forward: Callable[..., Any],
     *partials: tuple[Partial, str],
-    right_associative: bool = False,
 ) -> Op:
     return Op(
         name=name,
         symbol=symbol,
         arity=len(partials),
         notation=notation,
-        precedence=precedence,
         forward=forward,
         array_forward=array_forward,
         partials=tuple(p for p, _ in partials),
         formulas=tuple(f for _, f in partials),
-        right_associative=right_associative,
     )
 
 
@@ -265,7 +248,6 @@ ADD: Final = _op(
     "add",
     "+",
     INFIX,
-    PRECEDENCE_SUM,
     _add,
     lambda m, x, y: x + y,
     (lambda m, x, y, o: 1.0, "1"),
@@ -275,7 +257,6 @@ SUB: Final = _op(
     "sub",
     "-",
     INFIX,
-    PRECEDENCE_SUM,
     _sub,
     lambda m, x, y: x - y,
     (lambda m, x, y, o: 1.0, "1"),
@@ -285,7 +266,6 @@ MUL: Final = _op(
     "mul",
     "*",
     INFIX,
-    PRECEDENCE_PRODUCT,
     _mul,
     lambda m, x, y: x * y,
     (lambda m, x, y, o: y, "y"),
@@ -295,7 +275,6 @@ DIV: Final = _op(
     "div",
     "/",
     INFIX,
-    PRECEDENCE_PRODUCT,
     _div,
     lambda m, x, y: x / y,
     (lambda m, x, y, o: 1.0 / y, "1/y"),
@@ -305,22 +284,19 @@ POW: Final = _op(
     "pow",
     "**",
     INFIX,
-    PRECEDENCE_POWER,
     _pow,
     lambda m, x, y: m.pow(x, y),
     (_pow_base_partial, "y * x**(y - 1)"),
     (_pow_exponent_partial, "out * log(x)"),
-    right_associative=True,
 )
-NEG: Final = _op("neg", "-", PREFIX, PRECEDENCE_UNARY, _neg, lambda m, x: -x, (lambda m, x, o: -1.0, "-1"))
-IDENTITY: Final = _op("identity", "=", LEAF, PRECEDENCE_ATOM, _identity, lambda m, x: x, (lambda m, x, o: 1.0, "1"))
-EXP: Final = _op("exp", "exp", CALL, PRECEDENCE_ATOM, _exp, lambda m, x: m.exp(x), (lambda m, x, o: o, "out"))
-LOG: Final = _op("log", "log", CALL, PRECEDENCE_ATOM, _log, lambda m, x: m.log(x), (lambda m, x, o: 1.0 / x, "1/x"))
+NEG: Final = _op("neg", "-", PREFIX, _neg, lambda m, x: -x, (lambda m, x, o: -1.0, "-1"))
+IDENTITY: Final = _op("identity", "=", LEAF, _identity, lambda m, x: x, (lambda m, x, o: 1.0, "1"))
+EXP: Final = _op("exp", "exp", CALL, _exp, lambda m, x: m.exp(x), (lambda m, x, o: o, "out"))
+LOG: Final = _op("log", "log", CALL, _log, lambda m, x: m.log(x), (lambda m, x, o: 1.0 / x, "1/x"))
 TANH: Final = _op(
     "tanh",
     "tanh",
     CALL,
-    PRECEDENCE_ATOM,
     math.tanh,
     lambda m, x: m.tanh(x),
     (lambda m, x, o: 1.0 - o * o, "1 - out**2"),
@@ -329,7 +305,6 @@ SIGMOID: Final = _op(
     "sigmoid",
     "sigmoid",
     CALL,
-    PRECEDENCE_ATOM,
     _sigmoid,
     lambda m, x: m.sigmoid(x),
     (lambda m, x, o: o * (1.0 - o), "out * (1 - out)"),
@@ -338,23 +313,14 @@ RELU: Final = _op(
     "relu",
     "relu",
     CALL,
-    PRECEDENCE_ATOM,
     _relu,
     lambda m, x: m.relu(x),
     (lambda m, x, o: m.step(x), "1 if x > 0 else 0"),
 )
-SIN: Final = _op(
-    "sin", "sin", CALL, PRECEDENCE_ATOM, math.sin, lambda m, x: m.sin(x), (lambda m, x, o: m.cos(x), "cos(x)")
-)
-COS: Final = _op(
-    "cos", "cos", CALL, PRECEDENCE_ATOM, math.cos, lambda m, x: m.cos(x), (lambda m, x, o: -m.sin(x), "-sin(x)")
-)
-SQRT: Final = _op(
-    "sqrt", "sqrt", CALL, PRECEDENCE_ATOM, _sqrt, lambda m, x: m.sqrt(x), (lambda m, x, o: 0.5 / o, "1 / (2*out)")
-)
-ABS: Final = _op(
-    "abs", "abs", CALL, PRECEDENCE_ATOM, abs, lambda m, x: m.abs(x), (lambda m, x, o: m.sign(x), "sign(x), 0 at x = 0")
-)
+SIN: Final = _op("sin", "sin", CALL, math.sin, lambda m, x: m.sin(x), (lambda m, x, o: m.cos(x), "cos(x)"))
+COS: Final = _op("cos", "cos", CALL, math.cos, lambda m, x: m.cos(x), (lambda m, x, o: -m.sin(x), "-sin(x)"))
+SQRT: Final = _op("sqrt", "sqrt", CALL, _sqrt, lambda m, x: m.sqrt(x), (lambda m, x, o: 0.5 / o, "1 / (2*out)"))
+ABS: Final = _op("abs", "abs", CALL, abs, lambda m, x: m.abs(x), (lambda m, x, o: m.sign(x), "sign(x), 0 at x = 0"))
 
 ALL_OPS: Final[tuple[Op, ...]] = (
     ADD,
@@ -374,7 +340,6 @@ ALL_OPS: Final[tuple[Op, ...]] = (
     SQRT,
     ABS,
 )
-OPS_BY_NAME: Final[dict[str, Op]] = {op.name: op for op in ALL_OPS}
 # What a program may call by name: every op written as a call.
 FUNCTIONS: Final[dict[str, Op]] = {op.name: op for op in ALL_OPS if op.notation == CALL}
 CONSTANTS: Final[dict[str, float]] = {"pi": math.pi}

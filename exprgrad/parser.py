@@ -258,7 +258,6 @@ class _GraphBuilder:
             output=last.node,
             variables=self.variables,
             defaults=self.defaults,
-            assigned=frozenset(self.assigned_at),
         )
 
 
@@ -339,8 +338,8 @@ def _syntax_error(text: str, error: lalr.SyntaxProblem, source_name: str) -> Par
     if isinstance(error, lalr.UnexpectedCharacter):
         position = error.position
         character = text[position]
-        what = "a control character" if not character.isprintable() else repr(character)
-        message = f"unexpected character {what}"
+        what = f"control character {character!a}" if not character.isprintable() else f"character {character!r}"
+        message = f"unexpected {what}"
         if error.expected:
             message += f"; expected {_expected_words(error.expected)}"
         return error_at(text, position, message, source_name)

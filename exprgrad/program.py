@@ -51,13 +51,11 @@ class Program:
         output: Value,
         variables: dict[str, Value],
         defaults: dict[str, float],
-        assigned: frozenset[str],
     ) -> None:
         self.nodes = nodes
         self.output = output
         self.variables = variables
         self.defaults = defaults
-        self.assigned = assigned
         self._input_ids: list[tuple[int, ...]] | None = None
 
     def __repr__(self) -> str:

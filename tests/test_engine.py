@@ -207,3 +207,18 @@ def test_second_derivative_of_x_to_the_first_at_zero() -> None:
     first = gradient_graph(x**1)[id(x)]
     backward(first)
     assert (first.data, x.grad) == (1.0, 0.0)
+
+
+def test_overflowing_derivative_blames_its_node() -> None:
+    """log(x) at the smallest double: the error names log(x), whose slope 1/x is too large, not x."""
+    from exprgrad import parse
+
+    with pytest.raises(EvaluationError, match=r"node 'log\(x\)' \(log of x = 5e-324\): cannot differentiate"):
+        parse("log(x)").evaluate({"x": 5e-324})
+
+
+def test_second_derivative_through_a_constant_zero_gradient() -> None:
+    """sqrt(x)*0 at 0: the constant-0 gradient passes nothing back at second order either."""
+    from exprgrad import parse
+
+    assert parse("sqrt(x)*0").hessian({"x": 0.0}) == {"x": {"x": 0.0}}

@@ -45,7 +45,7 @@ CORPUS: list[tuple[list[str], str | None, int, str]] = [
     (["eval", "1.2.3"], None, 2, "unexpected '.3'"),
     (["eval", "a $ b"], None, 2, "unexpected character '$'"),
     (["eval", "a ! b"], None, 2, "unexpected character '!'"),
-    (["eval", "a \x00 b"], None, 2, "unexpected character"),
+    (["eval", "a \x00 b"], None, 2, "unexpected control character '\\x00'"),
     (["eval", "a\x1b[31m"], None, 2, "\\x1b[31m"),
     (["eval", "a;\n;", "--a", "1"], None, 0, ""),
     (["eval", ""], None, 2, "the program is empty"),

@@ -106,7 +106,7 @@ def test_check_detects_a_wrong_derivative(monkeypatch: pytest.MonkeyPatch) -> No
 
     tanh = ops.TANH
     broken = ops.Op(
-        tanh.name, tanh.symbol, tanh.arity, tanh.notation, tanh.precedence, tanh.forward, tanh.array_forward,
+        tanh.name, tanh.symbol, tanh.arity, tanh.notation, tanh.forward, tanh.array_forward,
         (lambda m, x, o: 1.0 - o,), tanh.formulas,
     )  # fmt: skip
     monkeypatch.setitem(ops.FUNCTIONS, "tanh", broken)
