@@ -9,6 +9,8 @@ Cases (each a function in CASES; add one there):
   engine   build + backward of the same graphs with exprgrad.Value and micrograd's Value; memory per node
   text     parse + evaluate + backward of program text, against micrograd building the same graph from Python
            objects, and SymPy (parse_expr + diff + evaluate) where it survives
+  points   --points over many rows: the compute against hand-written vectorised NumPy, and end to end (CSV in,
+           CSV out) against a NumPy script; the pure-Python row path as the baseline it replaces
 """
 
 from __future__ import annotations
@@ -120,9 +122,9 @@ def with_deep_stack(run: Callable[[], Any]) -> Any:
 
 # -- case 1: start-up ------------------------------------------------------------------------------------------------
 
-# (label, command, goal as a ratio to the minimal Typer app or None). A new command is one line here, e.g.
-# ("grad", [EXPRGRAD, "grad", "a*b+c", "--a", "2", "--b", "-3", "--c", "10", "--wrt", "a"], 1.15),
+# (label, command, goal as a ratio to the minimal Typer app or None). A new command is one line here.
 STARTUP_COMMANDS: list[tuple[str, list[str], float | None]] = [
+    ("grad --wrt a", [EXPRGRAD, "grad", "a*b+c", "--a", "2", "--b", "-3", "--c", "10", "--wrt", "a"], 1.15),
     ("eval --format json", [EXPRGRAD, "eval", "a*b+c", "--a", "2", "--b", "-3", "--c", "10", "--format", "json"], 1.15),
     ("eval (table)", [EXPRGRAD, "eval", "a*b+c", "--a", "2", "--b", "-3", "--c", "10"], 1.3),
 ]
@@ -456,7 +458,138 @@ def text(settings: Settings) -> Iterator[Row]:
             )
 
 
-CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {"startup": startup, "engine": engine, "text": text}
+# -- case 4: many points ---------------------------------------------------------------------------------------------
+
+# A 21-node program: a small two-unit layer and a loss-like output.
+POINTS_PROGRAM = "h1 = tanh(x*w1 + y*w2 + b1); h2 = sigmoid(x*w3 - y*w4); o = h1*h2 + exp(-h1*h1)"
+POINTS_COLUMNS = ("x", "y", "w1", "w2", "b1", "w3", "w4")
+
+
+def numpy_reference(columns: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """The program's value and every gradient, written by hand in vectorised NumPy: the peer for the compute."""
+    import numpy as np
+
+    x, y, w1, w2, b1, w3, w4 = (columns[name] for name in POINTS_COLUMNS)
+    h1 = np.tanh(x * w1 + y * w2 + b1)
+    h2 = 1 / (1 + np.exp(-(x * w3 - y * w4)))
+    e = np.exp(-h1 * h1)
+    value = h1 * h2 + e
+    dz1 = (h2 - 2 * h1 * e) * (1 - h1 * h1)
+    dz2 = h1 * h2 * (1 - h2)
+    return value, [dz1 * w1 + dz2 * w3, dz1 * w2 - dz2 * w4, dz1 * x, dz1 * y, dz1, dz2 * x, -dz2 * y]
+
+
+NUMPY_SCRIPT = """
+import sys, numpy as np
+sys.path.insert(0, {here!r})
+from run import numpy_reference, POINTS_COLUMNS
+data = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)
+value, grads = numpy_reference({{name: data[:, i] for i, name in enumerate(POINTS_COLUMNS)}})
+np.savetxt(sys.stdout, np.column_stack([data, value, *grads]), fmt="%.17g", delimiter=",",
+           header=",".join([*POINTS_COLUMNS, "value"] + ["grad_" + n for n in POINTS_COLUMNS]), comments="")
+"""
+
+
+def _points_file(rows: int) -> str:
+    import numpy as np
+
+    values = np.random.default_rng(7).uniform(-1, 1, (rows, len(POINTS_COLUMNS)))
+    handle, path = tempfile.mkstemp(suffix=".csv", prefix="exprgrad-points-")
+    with os.fdopen(handle, "w") as stream:
+        stream.write(",".join(POINTS_COLUMNS) + "\n")
+        stream.write("".join(",".join(map(repr, row)) + "\n" for row in values.tolist()))
+    return path
+
+
+def _process_seconds_and_memory(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB) of one run, stdout thrown away."""
+    script = (
+        "import resource, subprocess, sys, time; t = time.perf_counter();"
+        " subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True);"
+        " print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
+    finished = subprocess.run([PYTHON, "-c", script, *command], capture_output=True, text=True, env=env, check=True)
+    seconds, megabytes = finished.stdout.split()
+    return float(seconds), float(megabytes)
+
+
+def points(settings: Settings) -> Iterator[Row]:
+    """--points over a 21-node program: the compute against hand-written NumPy, end to end against a NumPy script."""
+    import numpy as np
+
+    from exprgrad import parse
+    from exprgrad.vectorized import BlockEvaluator
+
+    rows = 100_000 if settings.quick else 1_000_000
+    path = _points_file(rows)
+    try:
+        data = np.loadtxt(path, delimiter=",", skiprows=1)
+        program = parse(POINTS_PROGRAM)
+        block = BlockEvaluator(program, POINTS_COLUMNS)
+        block_rows = 4096
+
+        def ours() -> None:
+            for start in range(0, rows, block_rows):
+                block.evaluate(data[start : start + block_rows])
+
+        columns = {name: data[:, i] for i, name in enumerate(POINTS_COLUMNS)}
+        mine = timings(ours, settings.repeat)
+        peer = timings(lambda: numpy_reference(columns), settings.repeat)
+        ratio = median(mine) / median(peer)
+        nodes = len(program.nodes)
+        yield Row(
+            "points",
+            f"compute: value + 7 gradients, {rows:,} rows x {nodes} nodes",
+            show(mine, 1e9 / (rows * nodes), "ns/node/point"),
+            "hand-written NumPy",
+            show(peer, 1e9 / (rows * nodes), "ns/node/point"),
+            f"{ratio:.2f}x",
+            "<= 3x",
+            ratio <= 3,
+        )
+        script = NUMPY_SCRIPT.format(here=str(HERE))
+        exprgrad_command = [EXPRGRAD, "eval", POINTS_PROGRAM, "--points", path]
+        end_to_end = [_process_seconds_and_memory(exprgrad_command) for _ in range(max(1, settings.repeat // 2))]
+        reference = [
+            _process_seconds_and_memory([PYTHON, "-c", script, path]) for _ in range(max(1, settings.repeat // 2))
+        ]
+        ratio = median([s for s, _ in end_to_end]) / median([s for s, _ in reference])
+        yield Row(
+            "points",
+            f"end to end: CSV in, CSV out, {rows:,} rows (peak memory {max(m for _, m in end_to_end):.0f} MiB)",
+            show([s for s, _ in end_to_end], 1, "s"),
+            f"NumPy script (loadtxt, savetxt; {max(m for _, m in reference):.0f} MiB)",
+            show([s for s, _ in reference], 1, "s"),
+            f"{ratio:.2f}x",
+            "<= 2x",
+            ratio <= 2,
+        )
+        row_rows = rows // 10
+        small = _points_file(row_rows)
+        try:
+            env = {**os.environ, "EXPRGRAD_POINTS": "rows"}
+            row_path = [_process_seconds_and_memory([EXPRGRAD, "eval", POINTS_PROGRAM, "--points", small], env)[0]]
+        finally:
+            os.unlink(small)
+        per_point = median(row_path) / row_rows
+        yield Row(
+            "points",
+            f"pure-Python row path (EXPRGRAD_POINTS=rows), {row_rows:,} rows",
+            f"{per_point * 1e9 / nodes:.0f} ns/node/point",
+            "block path",
+            f"{median([s for s, _ in end_to_end]) / rows * 1e9 / nodes:.0f} ns/node/point",
+            f"{per_point / (median([s for s, _ in end_to_end]) / rows):.1f}x slower",
+        )
+    finally:
+        os.unlink(path)
+
+
+CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {
+    "startup": startup,
+    "engine": engine,
+    "text": text,
+    "points": points,
+}
 
 
 # -- the report --------------------------------------------------------------------------------------------------
