@@ -24,8 +24,14 @@ class Arguments:
 
     # A plain class, not a dataclass: the generated methods would cost about a millisecond at every start.
     def __init__(self) -> None:
+        # The values as written; `resolve` turns them into numbers once the program's syntax has been checked.
+        self.texts: dict[str, str] = {}
         self.values: dict[str, float] = {}
         self.positional: list[str] = []
+
+    def resolve(self) -> None:
+        """Turn every value into a number (raises BindingError naming the first that is not one)."""
+        self.values = {name: parse_number(text, f"the value of {name}") for name, text in self.texts.items()}
 
 
 def is_number(text: str) -> bool:
@@ -46,9 +52,9 @@ def parse_number(text: str, what: str) -> float:
 def _add(arguments: Arguments, name: str, text: str, spelled: str) -> None:
     if not _NAME.fullmatch(name):
         raise BindingError(f"{spelled}: {name!r} is not a variable name")
-    if name in arguments.values:
+    if name in arguments.texts:
         raise BindingError(f"{name} is given more than once; give each variable one value")
-    arguments.values[name] = parse_number(text, f"the value of {name}")
+    arguments.texts[name] = text
 
 
 def parse_var_option(assignments: Iterable[str], into: Arguments) -> None:

@@ -257,7 +257,22 @@ def build_program(
     text, source_name = read_program(arguments.positional, file)
     program = parse(text, source_name=source_name)
     parse_var_option(var or [], arguments)
+    _suggest_options_for_typos(ctx, program, arguments)
+    arguments.resolve()
     return program, arguments
+
+
+def _suggest_options_for_typos(ctx: typer.Context, program: "Program", arguments: Arguments) -> None:
+    """`--prec 3` names no variable; if it looks like one of the command's options, say so."""
+    import difflib
+
+    options = [name[2:] for param in ctx.command.params for name in getattr(param, "opts", []) if name[:2] == "--"]
+    for name in arguments.texts:
+        if name in program.variables:
+            continue
+        close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+        if close and not difflib.get_close_matches(name, list(program.variables), n=1):
+            raise BindingError(f"--{name} is not a variable of the program; did you mean the option --{close[0]}?")
 
 
 @app.command("eval", cls=ProgramCommand, context_settings=BINDING_CONTEXT)

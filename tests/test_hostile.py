@@ -101,6 +101,14 @@ CORPUS: list[tuple[list[str], str | None, int, str]] = [
     (["check", "a", "--a", "1", "--expect", "a=x"], None, 2, "must be a number"),
     (["check", "a", "--a", "1", "--rtol", "-1"], None, 2, "-1"),
     (["nope"], None, 2, "exprgrad: error: No such command 'nope' (see exprgrad --help)"),
+    (
+        ["eval", "a", "--a", "1", "--prec", "3"],
+        None,
+        2,
+        "--prec is not a variable of the program; did you mean the option --precision?",
+    ),
+    (["eval", "a", "--a", "1", "--form", "json"], None, 2, "did you mean the option --format?"),
+    (["eval", "a*", "--a", "x"], None, 2, "1:3: the program ends too early"),  # syntax before values
     (["--bogus"], None, 2, "exprgrad: error: No such option: --bogus (see exprgrad --help)"),
     (["eval", "a", "-f"], None, 2, "exprgrad: error: Option '-f' requires an argument (see exprgrad eval --help)"),
     # points rows that are short, long, or not numbers
