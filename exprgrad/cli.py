@@ -264,7 +264,9 @@ def build_program(
 
 def _suggest_options_for_typos(ctx: typer.Context, program: "Program", arguments: Arguments) -> None:
     """`--prec 3` names no variable; if it looks like one of the command's options, say so."""
-    import difflib
+    if all(name in program.variables for name in arguments.texts):
+        return
+    import difflib  # only when a name is unknown: its import costs a millisecond at every start
 
     options = [name[2:] for param in ctx.command.params for name in getattr(param, "opts", []) if name[:2] == "--"]
     for name in arguments.texts:
@@ -314,11 +316,12 @@ def eval_command(
 
     Example: exprgrad eval "L = (a*b + c) * f" --a 2 --b -3 --c 10 --f -2
     """
-    from .dot import check_rankdir
-
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
-        check_rankdir(rankdir)
+        if rankdir != "LR":  # the default needs no check, and the drawing module no import
+            from .dot import check_rankdir
+
+            check_rankdir(rankdir)
         if points is not None:
             _eval_points(program, arguments, points, file, output_format, skip_bad, (svg, dot, png), order)
             return

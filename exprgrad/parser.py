@@ -12,10 +12,9 @@ its first such problem reported.
 
 from __future__ import annotations
 
-import difflib
+import _thread
 import gc
 import math
-import threading
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -262,6 +261,8 @@ class _GraphBuilder:
 
 
 def _suggestion(name: str, known: Iterable[str]) -> str:
+    import difflib  # only for this message: its import costs a millisecond at every start
+
     matches = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {matches[0]}?)" if matches else ""
 
@@ -283,7 +284,8 @@ def error_at(text: str, position: int, message: str, source_name: str = "") -> P
 
 _builder = _GraphBuilder()
 # The callbacks carry the state of one parse, so parses take turns.
-_parse_lock = threading.Lock()
+# _thread rather than threading: the same lock, without a millisecond of imports at every start.
+_parse_lock = _thread.allocate_lock()
 
 
 def parse(text: str, *, source_name: str = "") -> Program:
