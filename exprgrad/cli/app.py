@@ -1,0 +1,140 @@
+"""The Typer app and everything around running it: the command group, one-line errors, exit codes, Ctrl-C.
+
+Exit codes: 0 success; 1 a math error (outside a function's domain, overflow, an infinite derivative) or, for
+`check`, a gradient that disagrees; 2 a usage error (the program text, an option, a variable's value, a bad input
+row); 3 an output file or drawing could not be made; 130 interrupted (Ctrl-C). A closed stdout pipe ends the
+process as SIGPIPE does, quietly.
+"""
+
+# No `from __future__ import annotations` in this package: Typer reads the commands' annotations, and string
+# annotations cost it about 50 eval() calls (~3 ms) at every start. Names imported only for type checking are quoted.
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+import typer.core
+
+from ..errors import EvaluationError, ExprgradError
+
+if TYPE_CHECKING:
+    # Typer 0.26+ carries its own copy of Click; this is the Context class its commands are typed with.
+    import typer._click as click
+    from rich.console import Console
+
+EXIT_MATH = 1
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+EXIT_OUTPUT = 3
+EXIT_INTERRUPTED = 130
+
+
+def _report_usage_error(message: str, command: str | None) -> NoReturn:
+    where = "exprgrad" if command in (None, "exprgrad") else f"exprgrad {command}"
+    sys.stderr.write(f"exprgrad: error: {message.rstrip('.')} (see {where} --help)\n")
+    raise typer.Exit(EXIT_USAGE)
+
+
+class PlainUsageErrors:
+    """Usage errors found by the option parser, printed in exprgrad's one-line form with exit code 2.
+
+    Click would print a usage block and a boxed message; scripts look for one prefix, so every error gets it.
+    """
+
+    name: str | None
+
+    def parse_args(self, ctx: "click.Context", args: list[str]) -> list[str]:
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as error:
+            _report_usage_error(error.format_message(), self.name)
+
+
+class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
+    """The top-level command group: an unknown command is a usage error in the same one-line form."""
+
+    def resolve_command(self, ctx: "click.Context", args: list[str]) -> Any:
+        from typer._click.exceptions import UsageError
+
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:
+            _report_usage_error(error.format_message(), None)
+
+
+app = typer.Typer(
+    name="exprgrad",
+    cls=ExprgradGroup,
+    help="The value and every derivative of a small program, for every node, at once.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(error: ExprgradError) -> NoReturn:
+    """Print `error` on stderr as exprgrad's one-message form and exit with its code."""
+    from ..dot import RenderError
+    from ..files import OutputError
+    from ..points import RowError
+
+    if isinstance(error, EvaluationError) or (isinstance(error, RowError) and error.math):
+        code = EXIT_MATH
+    elif isinstance(error, (OutputError, RenderError)):
+        code = EXIT_OUTPUT
+    else:
+        code = EXIT_USAGE
+    sys.stderr.write(f"exprgrad: error: {error}\n")
+    raise typer.Exit(code)
+
+
+def stdout_console() -> "Console":
+    """A console for stdout: colour only on a terminal, and never a cut-off number when output is piped."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console(highlight=False)
+    return Console(highlight=False, width=100_000, color_system=None)
+
+
+def _print_version(requested: bool) -> None:
+    if requested:
+        from .. import __version__
+
+        sys.stdout.write(f"exprgrad {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)
+    ] = False,
+) -> None:
+    """exprgrad: the value and every derivative of a small program, for every node, at once."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C. Not a KeyboardInterrupt, which the option parser would turn into "Aborted!" and exit code 1."""
+
+
+def _interrupt(signal_number: int, frame: object) -> None:
+    raise Interrupted
+
+
+def main() -> None:
+    """Console-script entry point: run the app with the conventional handling of Ctrl-C and closed pipes."""
+    import signal
+
+    # Die quietly on a closed pipe (`exprgrad ... | head -1`), as command-line tools conventionally do.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        app()
+    except Interrupted:
+        # Unwinding has already removed any half-written file (see files.write_atomically).
+        sys.stderr.write("exprgrad: interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)

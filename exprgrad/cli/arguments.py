@@ -1,0 +1,193 @@
+"""Reading a command line: the program (argument, file or stdin) and the values of its variables.
+
+Click knows only exprgrad's own options; every other word (``--a 2``, a program that starts with a minus sign)
+is handed over in order and sorted here, with the help of `exprgrad.bindings`.
+"""
+
+import enum
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+import typer.core
+
+from ..bindings import Arguments, is_number, parse_var_option, parse_words
+from ..errors import BindingError
+from .app import PlainUsageErrors
+
+if TYPE_CHECKING:
+    import typer._click as click
+
+    from ..program import Program
+
+
+# Words the option parser does not know (`--a 2`) are handed to exprgrad, in order, as variable values.
+BINDING_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": ["-h", "--help"]}
+_DASH_PROGRAMS = "exprgrad.dash_programs"
+
+
+class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
+    """A command whose program may start with a minus sign and whose variable values may look like options.
+
+    Click would read ``-tanh(x)`` as the short options -t -a -n -h (and -h is help), ``-x*f`` as -x with -f FILE,
+    and the value in ``--a -f`` as an option of its own. Before Click parses, each ``--name value`` that is not one
+    of the command's options is joined into ``--name=value``, and words that start with one dash and are neither
+    options nor numbers are set aside and handed back as positional words.
+    """
+
+    def parse_args(self, ctx: "click.Context", args: list[str]) -> list[str]:
+        options = {
+            name
+            for param in self.params
+            for name in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]
+        }
+        options.update(ctx.help_option_names)
+        short_options = {name for name in options if not name.startswith("--")}
+        kept: list[str] = []
+        set_aside: list[str] = []
+        index = 0
+        while index < len(args):
+            word = args[index]
+            following = args[index + 1] if index + 1 < len(args) else None
+            index += 1
+            if word == "--":
+                kept.extend(args[index - 1 :])
+                break
+            if word.startswith("--") and "=" not in word and word not in options and following is not None:
+                kept.append(f"{word}={following}")
+                index += 1
+            elif looks_like_dash_program(word, following, short_options):
+                set_aside.append(word)
+            else:
+                kept.append(word)
+        ctx.meta[_DASH_PROGRAMS] = set_aside
+        return super().parse_args(ctx, kept)
+
+
+def looks_like_dash_program(word: str, following: str | None, short_options: set[str]) -> bool:
+    """Whether a word that starts with one dash is program text (``-x**2``) rather than an option (``-f``)."""
+    if not word.startswith("-") or word.startswith("--") or word == "-" or word in short_options:
+        return False
+    if is_number(word):
+        return False
+    # `-a 1` is a mistaken option (bindings take two dashes); leave it for the error message that says so.
+    return not (word[1:].isidentifier() and following is not None and is_number(following))
+
+
+class OutputFormat(str, enum.Enum):
+    """How results are written."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+
+
+class ReportFormat(str, enum.Enum):
+    """How `check` and `explain` report."""
+
+    table = "table"
+    json = "json"
+
+
+ProgramArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="PROGRAM",
+        help='The program, e.g. "L = (a*b + c) * f". Give its variables values with --NAME VALUE.',
+        show_default=False,
+    ),
+]
+FileOption = Annotated[
+    str | None,
+    typer.Option("--file", "-f", metavar="FILE", help="Read the program from FILE ('-' for stdin) instead."),
+]
+VarOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var", metavar="NAME=VALUE", help="Give a variable a value; for names that clash with an option (svg, help)."
+    ),
+]
+
+
+# Programs larger than this are refused before parsing: a graph costs a few hundred bytes per node, so the limit
+# keeps memory near 2 GB at most (about 370 bytes per node) while admitting programs of millions of nodes.
+MAX_PROGRAM_BYTES = 16 * 1024 * 1024
+
+
+def read_program(positional: list[str], file: str | None) -> tuple[str, str]:
+    """The program text and the name to show in its error messages, from the argument or from ``-f FILE``."""
+    if file is not None:
+        if positional:
+            raise BindingError(f"give the program either as an argument or with -f, not both (got {positional[0]!r})")
+        source_name = "<stdin>" if file == "-" else file
+        return _read_text_file(file, source_name), source_name
+    if not positional:
+        raise BindingError('no program given: exprgrad eval "a*b + c" --a 2 --b -3 --c 10')
+    if len(positional) > 1:
+        extra = " ".join(positional[1:])
+        raise BindingError(
+            f"unexpected argument {extra!r}: the program is one argument (quote it); values go as --NAME VALUE"
+        )
+    text = positional[0]
+    # Python hands over argv bytes that are not UTF-8 as lone surrogates: name the place instead of parsing them.
+    bad = next((i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff"), None)
+    if bad is not None:
+        from ..parser import error_at
+
+        raise error_at(text, bad, "the program is not valid UTF-8 text")
+    return text, ""
+
+
+def _read_text_file(file: str, source_name: str) -> str:
+    try:
+        if file == "-":
+            raw = sys.stdin.buffer.read(MAX_PROGRAM_BYTES + 1)
+        else:
+            with open(file, "rb") as stream:
+                raw = stream.read(MAX_PROGRAM_BYTES + 1)
+    except OSError as error:
+        raise BindingError(f"cannot read {file}: {error.strerror or error}") from None
+    if len(raw) > MAX_PROGRAM_BYTES:
+        raise BindingError(f"{source_name} is larger than the {MAX_PROGRAM_BYTES // 2**20} MiB a program may be")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        from ..parser import error_at
+
+        # Point at the first bad byte: decode what comes before it, then mark it.
+        text = raw[: error.start].decode("utf-8") + "\ufffd" + raw[error.end :].decode("utf-8", "replace")
+        position = len(raw[: error.start].decode("utf-8"))
+        raise error_at(text, position, "the program is not valid UTF-8 text", source_name) from None
+
+
+def build_program(
+    ctx: typer.Context, program_argument: str | None, file: str | None, var: list[str] | None
+) -> tuple["Program", Arguments]:
+    """Parse the program and sort the command line into variable values (syntax is checked before values)."""
+    from ..parser import parse
+
+    set_aside: list[str] = ctx.meta.get(_DASH_PROGRAMS, [])
+    words = set_aside + ([program_argument] if program_argument is not None else []) + list(ctx.args)
+    arguments = parse_words(words)
+    text, source_name = read_program(arguments.positional, file)
+    program = parse(text, source_name=source_name)
+    parse_var_option(var or [], arguments)
+    _suggest_options_for_typos(ctx, program, arguments)
+    arguments.resolve()
+    return program, arguments
+
+
+def _suggest_options_for_typos(ctx: typer.Context, program: "Program", arguments: Arguments) -> None:
+    """`--prec 3` names no variable; if it looks like one of the command's options, say so."""
+    if all(name in program.variables for name in arguments.texts):
+        return
+    import difflib  # only when a name is unknown: its import costs a millisecond at every start
+
+    options = [name[2:] for param in ctx.command.params for name in getattr(param, "opts", []) if name[:2] == "--"]
+    for name in arguments.texts:
+        if name in program.variables:
+            continue
+        close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+        if close and not difflib.get_close_matches(name, list(program.variables), n=1):
+            raise BindingError(f"--{name} is not a variable of the program; did you mean the option --{close[0]}?")
