@@ -109,6 +109,12 @@ CORPUS: list[tuple[list[str], str | None, int, str]] = [
     ),
     (["eval", "a", "--a", "1", "--form", "json"], None, 2, "did you mean the option --format?"),
     (["eval", "a*", "--a", "x"], None, 2, "1:3: the program ends too early"),  # syntax before values
+    (
+        ["eval", "--", "-h", "--h", "1", "--format", "json"],
+        None,
+        2,
+        "--format comes after --, where exprgrad reads no options",
+    ),
     (["--bogus"], None, 2, "exprgrad: error: No such option: --bogus (see exprgrad --help)"),
     (["eval", "a", "-f"], None, 2, "exprgrad: error: Option '-f' requires an argument (see exprgrad eval --help)"),
     # points rows that are short, long, or not numbers

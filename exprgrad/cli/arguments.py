@@ -188,6 +188,9 @@ def _suggest_options_for_typos(ctx: typer.Context, program: "Program", arguments
     for name in arguments.texts:
         if name in program.variables:
             continue
+        if name in options:
+            # Only words after `--` get here under an option's own name.
+            raise BindingError(f"--{name} comes after --, where exprgrad reads no options: put it before --")
         close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
         if close and not difflib.get_close_matches(name, list(program.variables), n=1):
             raise BindingError(f"--{name} is not a variable of the program; did you mean the option --{close[0]}?")
