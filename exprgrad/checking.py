@@ -98,6 +98,12 @@ def _central_differences(program: Program, variable: Value, x: float, step: floa
 _SHRINKS = tuple(10.0**-k for k in range(12))
 
 
+def _relative_error(estimate: _Estimate) -> float:
+    # Relative, not absolute: a step far wider than the function's wiggles (sin(x) at x = 1e15) averages them to
+    # a tiny, steady, wrong value whose absolute error looks excellent.
+    return estimate.error / max(abs(estimate.value), 1e-8)
+
+
 def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | None, str]:
     """d(output)/d(variable) estimated from the forward pass alone, or None and why not.
 
@@ -124,20 +130,20 @@ def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | No
         except _KinkInStep:
             reason, previous = "a relu or abs changes branch within the finite-difference step", None
             continue
-        if previous is not None:
-            estimate = _Estimate(estimate.value, max(estimate.error, abs(estimate.value - previous.value)))
-        else:
-            # A lone estimate has not been confirmed by a neighbour: count its whole size as possible error.
-            estimate = _Estimate(estimate.value, max(estimate.error, abs(estimate.value)))
+        if previous is None:
+            # Not yet confirmed by a neighbouring step: it cannot be the answer, however small its own error.
+            previous = estimate
+            continue
+        confirmed = _Estimate(estimate.value, max(estimate.error, abs(estimate.value - previous.value)))
         previous = estimate
-        if best is None or estimate.error < best.error:
-            best, worse_in_a_row = estimate, 0
+        if best is None or _relative_error(confirmed) < _relative_error(best):
+            best, worse_in_a_row = confirmed, 0
         else:
             worse_in_a_row += 1
-            if worse_in_a_row == 2 and best.error <= _ROUGH * max(1.0, abs(best.value)):
+            if worse_in_a_row == 2 and _relative_error(best) <= _ROUGH:
                 break  # a good estimate, and rounding has taken over: smaller steps only get worse
     if best is None:
-        return None, reason
+        return None, reason or "no two neighbouring steps gave an estimate"
     return best, ""
 
 
@@ -197,7 +203,7 @@ def check_gradients(
             reason = f"{at_kink[name]} is at its kink (input exactly 0); its derivative there is taken as 0"
             results.append(GradientCheck(name, autodiff, None, None, wanted, verdict, "; ".join([*problems, reason])))
             continue
-        if estimate is not None and estimate.error > _ROUGH * max(1.0, abs(estimate.value)):
+        if estimate is not None and _relative_error(estimate) > _ROUGH:
             why_not = f"the finite-difference estimate is too rough here ({estimate.value!r} ± {estimate.error:.1g})"
             estimate = None
         if estimate is not None and not _close(autodiff, estimate.value, rtol, atol, estimate.error):

@@ -288,6 +288,8 @@ def stream_points(
     Returns (rows written, rows skipped). A bad row raises RowError, unless `on_bad_row` is given: then it is
     handed the error and the row is skipped. A bad header is always raised.
     """
+    # Values given as options are the command line's business, checked before any line is read.
+    program.check_names(fixed)
     stream = _PointStream(program, fixed, out, output_format, input_delimiter, on_bad_row)
     for item in read_lines(source):
         if item is None:
@@ -388,7 +390,16 @@ class _PointStream:
 
         assert self.writer is not None
         matrix = np.array(fields, dtype=np.float64).reshape(len(pending), -1)
-        values, gradients, suspect = self.block.evaluate(matrix)
+        try:
+            values, gradients, suspect = self.block.evaluate(matrix)
+        except ArithmeticError:
+            # NumPy gives inf or nan rather than raising; should Python arithmetic raise somewhere anyway, the
+            # scalar engine reports every row of the block exactly.
+            for line, text in pending:
+                self._one_row(line, text)
+            return
+        # A field like 1e999 reads as inf; the row path refuses it with a message.
+        suspect |= ~np.isfinite(matrix).all(axis=1)
         table = np.column_stack([matrix, values, gradients]).tolist()
         for index, (line, text) in enumerate(pending):
             if suspect[index]:

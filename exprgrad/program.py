@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .engine import Value, backward, forward
 from .errors import BindingError
@@ -82,15 +82,20 @@ class Program:
             self._input_ids = [tuple(position[id(child)] for child in node.inputs) for node in self.nodes]
         return self._input_ids
 
-    def bind(self, bindings: Mapping[str, float]) -> None:
-        """Set every variable's value from `bindings` and the program's own defaults (raises `BindingError`)."""
-        unknown = [name for name in bindings if name not in self.variables]
+    def check_names(self, names: Iterable[str]) -> None:
+        """Raise `BindingError` unless every name is a variable whose value is not given in the program."""
+        names = list(names)
+        unknown = [name for name in names if name not in self.variables]
         if unknown:
             raise BindingError(_unknown_message(unknown, self))
-        overridden = [name for name in bindings if name in self.defaults]
+        overridden = [name for name in names if name in self.defaults]
         if overridden:
-            names = ", ".join(overridden)
-            raise BindingError(f"{names} already given a value in the program; drop the option or the assignment")
+            listing = ", ".join(overridden)
+            raise BindingError(f"{listing} already given a value in the program; drop the option or the assignment")
+
+    def bind(self, bindings: Mapping[str, float]) -> None:
+        """Set every variable's value from `bindings` and the program's own defaults (raises `BindingError`)."""
+        self.check_names(bindings)
         missing = [name for name in self.free_variables if name not in bindings]
         if missing:
             options = " ".join(f"--{name} VALUE" for name in missing)

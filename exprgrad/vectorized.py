@@ -46,7 +46,7 @@ def _elementwise(function: Callable[..., float]) -> Callable[..., Any]:
         shape = np.broadcast(*arguments).shape
         if not shape:
             # Plain numbers, or 0-d arrays: a constant part of the program.
-            return careful(*(float(argument) for argument in arguments))
+            return np.float64(careful(*(float(argument) for argument in arguments)))
         columns = [np.broadcast_to(argument, shape).tolist() for argument in arguments]
         try:
             results = list(map(function, *columns))
@@ -137,7 +137,9 @@ class BlockEvaluator:
                 op = node.op
                 if op is None:
                     column = self.leaf_column[index]
-                    data[index] = block[:, column] if column is not None else node.data
+                    # NumPy scalars, not floats, for the other leaves: dividing by a zero constant must give inf
+                    # (a row for the scalar engine), not raise ZeroDivisionError.
+                    data[index] = block[:, column] if column is not None else np.float64(node.data)
                     continue
                 result = op.array_forward(ARRAY_MATH, *[data[i] for i in self.inputs[index]])
                 data[index] = result

@@ -15,13 +15,15 @@ from exprgrad.points import BLOCK_ROWS, RowError, stream_points
 from .strategies import VARIABLE_NAMES, Expr, expressions
 
 
-def _run(text: str, points: str, monkeypatch: pytest.MonkeyPatch, path: str) -> tuple[str, list[str]]:
+def _run(
+    text: str, points: str, monkeypatch: pytest.MonkeyPatch, path: str, fixed: dict[str, float] | None = None
+) -> tuple[str, list[str]]:
     """stdout and the skipped-row messages of one --points run, on the block or the row path."""
     monkeypatch.setenv("EXPRGRAD_POINTS", path)
     out = io.StringIO()
     skipped: list[str] = []
     stream_points(
-        parse(text), {}, io.BytesIO(points.encode()), out, on_bad_row=lambda error: skipped.append(str(error))
+        parse(text), fixed or {}, io.BytesIO(points.encode()), out, on_bad_row=lambda error: skipped.append(str(error))
     )
     return out.getvalue(), skipped
 
@@ -51,6 +53,9 @@ def test_blocks_equal_rows_bit_for_bit(expr: Expr, rows: list[dict[str, float]])
         ("a**0 + a**b", "a,b\n0,2\n2,3\n-2,2\n0,0.5\n"),  # the pow special cases
         ("exp(a)", "a\n1\n1000\n2\n"),  # overflow
         ("relu(a)*abs(b) + sigmoid(a*b)", "a,b\n0,-0.0\n-1,0\n1000,1000\n-1000,3\n"),
+        ("a/0 + a/(1-1)", "a\n1\n2\n"),  # division by a constant zero: inf, not ZeroDivisionError
+        ("relu(a)", "a\n1\n-1e999\n2\n"),  # a field too large for a float is refused, not read as -inf
+        ("a", "a\n1e999\n1e-400\n"),
     ],
 )
 def test_special_rows_match(program: str, rows: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,3 +92,11 @@ def test_a_bad_row_stops_at_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(RowError, match="line 4: math error"):
         stream_points(parse("log(a)"), {}, io.BytesIO(b"a\n1\n2\n0\n3\n"), out)
     assert out.getvalue().splitlines() == ["a,value,grad_a", "1.0,0.0,1.0", "2.0,0.6931471805599453,0.5"]
+
+
+def test_values_from_options_behave_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A variable given as an option is a plain number in a block: dividing by its 0, or log(0), is a row error."""
+    for program in ("log(y)*a", "a/y", "sqrt(y)*a"):
+        rows = "a\n1\n2\n"
+        fixed = {"y": 0.0}
+        assert _run(program, rows, monkeypatch, "blocks", fixed) == _run(program, rows, monkeypatch, "rows", fixed)

@@ -292,3 +292,18 @@ def test_grad_order_2_lists_every_pair() -> None:
     """Without --wrt, --order 2 prints ROW<TAB>COLUMN<TAB>VALUE for every pair of variables."""
     result = run("grad", "a*b + sin(a)", "--a", "1", "--b", "2", "--order", "2")
     assert result.stdout == f"a\ta\t{-math.sin(1.0)!r}\na\tb\t1.0\nb\ta\t1.0\nb\tb\t0.0\n"
+
+
+@pytest.mark.parametrize("x", ["1e10", "1e15", "1e17"])
+def test_check_does_not_fail_where_no_step_can_resolve_the_function(x: str) -> None:
+    """sin(x) at huge x: wide steps average sin away; the verdict is unchecked (or ok), never a false FAIL."""
+    result = run("check", "sin(x)", "--x", x, "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["variables"][0]["verdict"] in ("ok", "unchecked")
+
+
+def test_unknown_option_variable_with_points_names_no_line() -> None:
+    """An option that names no variable is a command-line error, not an error on line 1 of the data."""
+    result = run("eval", "a*2", "--y", "3", "--points", "-", input="a\n1\n")
+    assert result.exit_code == 2
+    assert result.stderr == "exprgrad: error: no variable named y in the program (its variables: a)\n"
