@@ -374,6 +374,11 @@ class ValueMath:
         return x.data == 0.0
 
     @staticmethod
+    def is_constant_zero(x: Value) -> bool:
+        # Only a constant 0 exponent makes x**y the constant 1; a variable that is 0 here still moves the slope.
+        return x.data == 0.0 and not x.needs_grad
+
+    @staticmethod
     def is_positive(x: Value) -> bool:
         return x.data > 0.0
 

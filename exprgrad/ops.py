@@ -178,7 +178,7 @@ def sign(x: float) -> float:
 
 
 def _pow_base_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
-    if m.is_zero(y):
+    if m.is_constant_zero(y):
         # x**0 is the constant 1 (at x = 0 too), so its slope is 0; y * x**(y - 1) would divide by zero there.
         return 0.0
     return y * m.pow(x, y - 1.0)
@@ -204,6 +204,11 @@ class FloatMath:
 
     @staticmethod
     def is_zero(x: float) -> bool:
+        return x == 0.0
+
+    @staticmethod
+    def is_constant_zero(x: float) -> bool:
+        # A float cannot tell a constant from a variable; for a first derivative at this point it does not matter.
         return x == 0.0
 
     @staticmethod

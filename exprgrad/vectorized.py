@@ -73,6 +73,10 @@ class ArrayMath:
         return False
 
     @staticmethod
+    def is_constant_zero(x: Any) -> bool:
+        return False
+
+    @staticmethod
     def is_positive(x: Any) -> bool:
         return True
 

@@ -107,3 +107,13 @@ def test_order_is_one_or_two() -> None:
     """--order accepts 1 and 2 only (a usage error otherwise)."""
     assert run("eval", "a*a", "--a", "1", "--order", "3").exit_code == 2
     assert run("eval", "a*a", "--a", "1", "--order", "1").exit_code == 0
+
+
+def test_variable_exponent_at_zero_keeps_its_mixed_derivative() -> None:
+    """d2/dc da of -(c**2 + 1)**tanh(a) at a = 0, c = 1 is -1: an exponent that is 0 only here still moves the slope.
+
+    (Found by Hypothesis: treating every zero exponent as the constant 0 lost this term.)
+    """
+    from exprgrad import parse
+
+    assert parse("-((c**2 + 1) ** tanh(a))").hessian({"a": 0.0, "c": 1.0})["c"]["a"] == -1.0
