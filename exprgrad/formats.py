@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .jsontext import dumps
 from .program import Evaluation, Program
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ def evaluation_json(
     if hessian is not None:
         document["hessian"] = hessian
     document["nodes"] = node_records(program, evaluation)
-    # allow_nan=False: exprgrad stops with an error before a non-finite number could reach the output.
-    return json.dumps(document, ensure_ascii=False, allow_nan=False)
+    # No NaN or Infinity: exprgrad stops with an error before a non-finite number could reach the output.
+    return dumps(document)
 
 
 NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs")
@@ -94,4 +94,4 @@ def check_json(results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol:
             for r in results
         ],
     }
-    return json.dumps(document, ensure_ascii=False, allow_nan=False)
+    return dumps(document)
