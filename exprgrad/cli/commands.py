@@ -220,9 +220,11 @@ def grad_command(
 ) -> None:
     """Print derivatives as plain numbers, for scripts.
 
-    First order: one --wrt prints just d(output)/d(NAME); otherwise one NAME<TAB>VALUE line per variable, in order
-    of first appearance. With --order 2: --wrt a --wrt b (or one --wrt a, for d2/da2) prints just the number;
-    otherwise one ROW<TAB>COLUMN<TAB>VALUE line per pair.
+    One --wrt prints just d(output)/d(NAME); otherwise one NAME<TAB>VALUE line per variable.
+
+    Variables come in the order they first appear in the program.
+
+    With --order 2, two --wrt (or one, for d2/da2) print one number; otherwise ROW<TAB>COLUMN<TAB>VALUE lines.
 
     Example: da=$(exprgrad grad "a*b + c" --a 2 --b -3 --c 10 --wrt a)
     """
@@ -273,8 +275,9 @@ def check_command(
 ) -> None:
     """Check every gradient against a finite difference (and against --expect values).
 
-    Exit 0 when all agree, 1 when any disagrees, 2 for usage errors. A variable whose gradient passes through
-    relu or abs exactly at 0 is reported as not differentiable, neither passed nor failed.
+    Exit 0 when all agree, 1 when any disagrees, 2 for usage errors.
+
+    A gradient through relu or abs exactly at 0 is reported as not differentiable: neither passed nor failed.
     """
     from ..checking import all_agree, check_gradients
 
