@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .errors import BindingError
+from .textform import NUMBER_PATTERN
 
 # The number syntax of the language itself, with a sign: no `inf`, `nan`, `1_000` or surrounding spaces, which
 # Python's float() would accept.
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(rf"[+-]?{NUMBER_PATTERN}")
 _NAME = re.compile(r"[^\W\d]\w*")
 
 

@@ -11,10 +11,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .engine import Value, describe, forward
+from .engine import Value, forward
 from .errors import BindingError, EvaluationError
 from .ops import KINKS
 from .program import Program
+from .textform import describe
 
 AGREE = "ok"
 DISAGREE = "FAIL"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from .engine import Value, topological_order
 from .errors import ExprgradError
+from .textform import local_formula
 
 if TYPE_CHECKING:
     import graphviz
@@ -178,7 +179,6 @@ def _add_legend(graph: graphviz.Digraph, scale: float, digits: int | None, rankd
 
 def _edge_label(node: Value, position: int, digits: int | None) -> str:
     """The local derivative d(node)/d(input `position`): its formula and, where they differ, its value."""
-    from .explain import local_formula
     from .ops import FLOAT_MATH, DomainError
 
     assert node.op is not None

@@ -41,7 +41,7 @@ from .ops import (
     sign,
     step,
 )
-from .textform import format_number, node_text
+from .textform import describe, describe_shallow, format_number
 
 Number = int | float
 
@@ -228,20 +228,6 @@ def node_error(node: Value, reason: str) -> EvaluationError:
     label = describe(node)
     message = f"math error at node {label!r} ({node.op.name} of {_inputs_text(node.inputs)}): {reason}"
     return EvaluationError(message, node_label=label, op_name=node.op.name)
-
-
-def describe(node: Value) -> str:
-    """How a node is named in messages: its label, or its op applied to its inputs' labels."""
-    if node.label or node.op is None:
-        return node.label or format_number(node.data)
-    return node_text(node.op, [describe_shallow(child) for child in node.inputs])
-
-
-def describe_shallow(node: Value) -> str:
-    """A node's label, or its op name when it has none (never recurses)."""
-    if node.label:
-        return node.label
-    return format_number(node.data) if node.op is None else f"<{node.op.name}>"
 
 
 def topological_order(root: Value) -> list[Value]:

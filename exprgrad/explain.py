@@ -20,23 +20,17 @@ dL/dd -2.0 [('f', -2.0, -2.0)]
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .engine import Value, describe
 from .ops import FLOAT_MATH
 from .program import Evaluation, Program
+from .textform import local_formula, wrap
 
 # Kinds of step.
 OUTPUT = "output"  # the seed: d(output)/d(output) = 1
 CHAIN = "chain"  # a sum of chain-rule terms, one per use of the node
 CONSTANT = "constant"  # depends on no variable: takes no gradient
 UNUSED = "unused"  # not used by any other node and not the output: its gradient is 0
-
-# Placeholders in the registry's formulas: x and y are an op's inputs in order, `out` is its own value.
-_PLACEHOLDER = re.compile(r"\b(x|y|out)\b")
-# Labels that can stand inside a formula or a d/d symbol without parentheses: a name or an unsigned number.
-_ATOM = re.compile(r"[^\W\d]\w*|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -80,49 +74,6 @@ class Explanation:
     output: str
     value: float
     steps: tuple[Step, ...]
-
-
-def wrap(text: str) -> str:
-    """`text` as it stands inside a formula or a d/d symbol: bare when it is a name, number or call, else in ()."""
-    return text if _ATOM.fullmatch(text) or _is_call(text) else f"({text})"
-
-
-def _is_call(text: str) -> bool:
-    # `tanh(n)` or `log(a + b)`: a name whose opening parenthesis is closed by the text's last character.
-    opening = text.find("(")
-    if opening <= 0 or not text.endswith(")") or not _ATOM.fullmatch(text[:opening]):
-        return False
-    depth = 0
-    for position in range(opening, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[position], 0)
-        if depth == 0:
-            return position == len(text) - 1
-    return False
-
-
-def node_name(node: Value) -> str:
-    """The name a node goes by in formulas: its label, or its op written around its inputs' names."""
-    return node.label or describe(node)
-
-
-def local_formula(node: Value, position: int) -> str:
-    """The registry's formula for d(node)/d(input `position`), written with the labels of the node and its inputs."""
-    assert node.op is not None
-    names = {"out": node_name(node)}
-    for placeholder, child in zip(("x", "y"), node.inputs, strict=False):
-        names[placeholder] = node_name(child)
-    formula = node.op.formulas[position]
-    if formula in names:
-        # The formula is one label on its own (d(a*b)/da = b): no parentheses needed.
-        return names[formula]
-
-    def substitute(match: re.Match[str]) -> str:
-        name = names[match.group(1)]
-        # Already alone in parentheses, as a function's argument: log(x) becomes log(a + b), not log((a + b)).
-        bracketed = formula[match.start() - 1 : match.start()] == "(" and formula[match.end() : match.end() + 1] == ")"
-        return name if bracketed else wrap(name)
-
-    return _PLACEHOLDER.sub(substitute, formula)
 
 
 def explain(program: Program, evaluation: Evaluation) -> Explanation:

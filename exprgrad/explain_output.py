@@ -10,8 +10,9 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from .explain import CONSTANT, OUTPUT, UNUSED, Explanation, Step, Term, wrap
+from .explain import CONSTANT, OUTPUT, UNUSED, Explanation, Step, Term
 from .render import number_text
+from .textform import wrap
 
 if TYPE_CHECKING:
     from rich.console import Console

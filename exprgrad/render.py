@@ -135,7 +135,7 @@ def print_hessian(
     """Print the Hessian as a table: the row for r holds d2(output)/dr dc for every column c."""
     from rich.table import Table
 
-    from .explain import wrap
+    from .textform import wrap
 
     names = list(hessian)
     table = Table(show_edge=False, header_style="bold", pad_edge=False)

@@ -1,13 +1,40 @@
-"""How numbers and nodes are written as text: one place, so the table, JSON, DOT and messages agree."""
+"""How numbers, nodes and derivative formulas are written as text: one place, so the table, JSON, DOT, explanations
+and messages agree. Nodes are read through their label, op, inputs and data only, so this module needs no engine.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Protocol
 
 from .ops import CALL, INFIX, PREFIX, Op
 
 # Operators that read better with spaces around them; tighter ones are written `a*b`, `a**2`.
 _SPACED = frozenset({"+", "-"})
+
+# An unsigned number as the language writes it (grammars/expr.lark has the same NUMBER).
+NUMBER_PATTERN = r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+# Labels that stand inside a formula or a d/d symbol without parentheses: a name or an unsigned number.
+_ATOM = re.compile(rf"[^\W\d]\w*|{NUMBER_PATTERN}")
+# Placeholders in the registry's formulas: x and y are an op's inputs in order, `out` is its own value.
+_PLACEHOLDER = re.compile(r"\b(x|y|out)\b")
+
+
+class Node(Protocol):
+    """What text needs of a graph node (an `exprgrad.engine.Value`)."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def op(self) -> Op | None: ...
+
+    @property
+    def inputs(self) -> Sequence[Node]: ...
+
+    @property
+    def data(self) -> float: ...
 
 
 def format_number(x: float) -> str:
@@ -27,3 +54,55 @@ def node_text(op: Op, operands: Sequence[str]) -> str:
     if op.notation == CALL:
         return f"{op.symbol}({', '.join(operands)})"
     return operands[0]
+
+
+def describe(node: Node) -> str:
+    """How a node is named in messages and formulas: its label, or its op applied to its inputs' labels."""
+    if node.label or node.op is None:
+        return node.label or format_number(node.data)
+    return node_text(node.op, [describe_shallow(child) for child in node.inputs])
+
+
+def describe_shallow(node: Node) -> str:
+    """A node's label, or its op name when it has none (never recurses)."""
+    if node.label:
+        return node.label
+    return format_number(node.data) if node.op is None else f"<{node.op.name}>"
+
+
+def wrap(text: str) -> str:
+    """`text` as it stands inside a formula or a d/d symbol: bare when it is a name, number or call, else in ()."""
+    return text if _ATOM.fullmatch(text) or _is_call(text) else f"({text})"
+
+
+def _is_call(text: str) -> bool:
+    # `tanh(n)` or `log(a + b)`: a name whose opening parenthesis is closed by the text's last character.
+    opening = text.find("(")
+    if opening <= 0 or not text.endswith(")") or not _ATOM.fullmatch(text[:opening]):
+        return False
+    depth = 0
+    for position in range(opening, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[position], 0)
+        if depth == 0:
+            return position == len(text) - 1
+    return False
+
+
+def local_formula(node: Node, position: int) -> str:
+    """The registry's formula for d(node)/d(input `position`), written with the labels of the node and its inputs."""
+    assert node.op is not None
+    names = {"out": describe(node)}
+    for placeholder, child in zip(("x", "y"), node.inputs, strict=False):
+        names[placeholder] = describe(child)
+    formula = node.op.formulas[position]
+    if formula in names:
+        # The formula is one label on its own (d(a*b)/da = b): no parentheses needed.
+        return names[formula]
+
+    def substitute(match: re.Match[str]) -> str:
+        name = names[match.group(1)]
+        # Already alone in parentheses, as a function's argument: log(x) becomes log(a + b), not log((a + b)).
+        bracketed = formula[match.start() - 1 : match.start()] == "(" and formula[match.end() : match.end() + 1] == ")"
+        return name if bracketed else wrap(name)
+
+    return _PLACEHOLDER.sub(substitute, formula)

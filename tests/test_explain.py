@@ -11,8 +11,9 @@ from hypothesis import assume, given
 from rich.console import Console
 
 from exprgrad import EvaluationError, parse
-from exprgrad.explain import CHAIN, CONSTANT, OUTPUT, UNUSED, explain, local_formula
+from exprgrad.explain import CHAIN, CONSTANT, OUTPUT, UNUSED, explain
 from exprgrad.explain_output import equation, print_explanation
+from exprgrad.textform import local_formula
 
 from .cli_helpers import NEURON, WALKTHROUGH, run
 from .strategies import Expr, bindings, expressions
