@@ -19,6 +19,17 @@ WASM = {"EXPRGRAD_RENDERER": "wasm"}
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
+def _fake_dot(folder: Path, output_command: str) -> dict[str, str]:
+    """A stand-in `dot` in `folder` that records its arguments in `called` and prints with `output_command`.
+
+    Returns the environment that puts it first on PATH.
+    """
+    fake = folder / "dot"
+    fake.write_text(f'#!/bin/sh\necho "$@" > "$(dirname "$0")/called"\ncat > /dev/null\n{output_command}\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}", "EXPRGRAD_RENDERER": "auto"}
+
+
 def test_dot_source_matches_golden(tmp_path: Path) -> None:
     """The DOT source of the walk-through: records label|data|grad, an ellipse per op, left to right."""
     target = tmp_path / "graph.dot"
@@ -53,11 +64,8 @@ def test_svg_without_a_system_graphviz(tmp_path: Path) -> None:
 
 def test_system_dot_is_used_when_present(tmp_path: Path) -> None:
     """When `dot` is on PATH it renders the drawing (here a stand-in that records how it was called)."""
-    fake = tmp_path / "dot"
-    fake.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/called"\ncat > /dev/null\necho "<svg/>"\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    env = _fake_dot(tmp_path, 'echo "<svg/>"')
     target = tmp_path / "graph.svg"
-    env = {"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "EXPRGRAD_RENDERER": "auto"}
     result = run("eval", *WALKTHROUGH, "--svg", str(target), env=env)
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "called").read_text().strip() == "-Tsvg"
@@ -177,11 +185,8 @@ def test_png_without_system_graphviz_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_png_with_system_dot(tmp_path: Path) -> None:
     """With `dot` on PATH, --png asks it for -Tpng and writes what it returns."""
-    fake = tmp_path / "dot"
-    fake.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/called"\ncat > /dev/null\nprintf "PNGDATA"\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    env = _fake_dot(tmp_path, 'printf "PNGDATA"')
     target = tmp_path / "graph.png"
-    env = {"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "EXPRGRAD_RENDERER": "auto"}
     result = run("eval", *WALKTHROUGH, "--png", str(target), env=env)
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "called").read_text().strip() == "-Tpng"
