@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import IO, Any, TextIO
 
 from .bindings import parse_number
-from .engine import backward, forward
 from .errors import BindingError, EvaluationError, ExprgradError
 from .program import Program
 
@@ -218,13 +217,11 @@ class PointEvaluator:
         """The output value and the gradient for every variable at one row."""
         for node, value in zip(self.column_nodes, row.values, strict=True):
             node.data = value
-        program = self.program
         try:
-            forward(program.nodes)
-            backward(program.output, program.nodes)
+            self.program.recompute()
         except EvaluationError as error:
             raise RowError(row.line, str(error), math=True) from None
-        return program.output.data, [node.grad for node in self.gradient_nodes]
+        return self.program.output.data, [node.grad for node in self.gradient_nodes]
 
 
 class PointWriter:

@@ -109,6 +109,10 @@ class Program:
     def run(self, bindings: Mapping[str, float]) -> None:
         """Bind, then run forward and backward: every node's `data` and `grad` are filled in place."""
         self.bind(bindings)
+        self.recompute()
+
+    def recompute(self) -> None:
+        """Forward and backward with the variables' values as they stand (set by `bind`, or directly per row)."""
         forward(self.nodes)
         backward(self.output, self.nodes)
 
