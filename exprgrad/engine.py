@@ -190,13 +190,21 @@ def apply(op: Op, *inputs: Value) -> Value:
         data = op.forward(*[node.data for node in inputs])
     except DomainError as error:
         raise EvaluationError(f"math error in {op.name} of {_inputs_text(inputs)}: {error}", op_name=op.name) from None
+    return new_node(op, inputs, data)
+
+
+def new_node(op: Op, inputs: tuple[Value, ...], data: float, label: str = "") -> Value:
+    """A node of `op` over `inputs` holding `data`, without computing anything.
+
+    (The two hottest constructors, `apply_binary` and the parser's binary callback, write these lines out.)
+    """
     node = Value.__new__(Value)
     node.data = data
     node.grad = 0.0
     node.inputs = inputs
     node.op = op
-    node.label = ""
-    node.needs_grad = any(node.needs_grad for node in inputs)
+    node.label = label
+    node.needs_grad = any(child.needs_grad for child in inputs)
     return node
 
 

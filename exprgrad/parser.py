@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from . import lalr
-from .engine import Value, constant
+from .engine import Value, constant, new_node
 from .errors import ParseError
 from .grammar_tables import LITERALS
 from .lalr import Token
@@ -87,13 +87,8 @@ class _GraphBuilder:
         return " ".join(piece.split())
 
     def _node(self, op: Op, inputs: tuple[Value, ...], start: int, end: int) -> Span:
-        node = Value.__new__(Value)
-        node.data = math.nan
-        node.grad = 0.0
-        node.inputs = inputs
-        node.op = op
-        node.label = self._label(start, end)
-        node.needs_grad = any(child.needs_grad for child in inputs)
+        # NaN until evaluation: variables are bound only after the whole text has parsed.
+        node = new_node(op, inputs, math.nan, self._label(start, end))
         self.nodes.append(node)
         return Span(node, start, end)
 
