@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .engine import Value, topological_order
 from .errors import ExprgradError
-from .textform import local_formula
+from .textform import local_formula, shown_label
 
 if TYPE_CHECKING:
     import graphviz
@@ -100,7 +100,8 @@ def draw(
     scale = _gradient_scale(nodes) if color_by_grad else None
     for index, node in enumerate(nodes):
         name = f"n{index}"
-        fields = [_record_text(node.label) if node.label else " "]
+        shown = shown_label(node)
+        fields = [_record_text(shown) if shown else " "]
         # NaN data means a parsed program that was never evaluated: draw its structure only.
         if not math.isnan(node.data):
             fields.append(f"data {_number(node.data, digits)}")

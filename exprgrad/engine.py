@@ -1,8 +1,11 @@
 """Scalar reverse-mode autodiff: the `Value` node and the passes over a graph of them.
 
-A `Value` stores its inputs as an ordered tuple (``a*a`` has two edges to ``a``) and a reference to its `Op` in the
-registry; it holds no closure. Every pass is a loop over a topological order computed with an explicit stack, so
-graphs of any depth work.
+A `Value` holds its inputs in two slots, `first` and `second` (``a*a`` has two edges to ``a``; every op in the
+registry takes one or two inputs), and a reference to its `Op` in the registry; it holds no closure and no
+container of its own. That matters beyond memory: the garbage collector walks every tracked object again and again
+while a large graph grows, and a tuple of inputs per node was half of those objects.
+
+Every pass is a loop over a topological order computed with an explicit stack, so graphs of any depth work.
 
 >>> a = Value(2.0, label="a")
 >>> b = Value(-3.0, label="b")
@@ -41,7 +44,7 @@ from .ops import (
     sign,
     step,
 )
-from .textform import describe, describe_shallow, format_number
+from .textform import describe, describe_shallow
 
 Number = int | float
 
@@ -53,11 +56,13 @@ class Value:
     constants (``needs_grad`` is False), which is why ``x**2`` never asks for ``log(x)``.
     """
 
-    __slots__ = ("data", "grad", "inputs", "label", "needs_grad", "op")
+    __slots__ = ("data", "first", "grad", "label", "needs_grad", "op", "second")
 
     data: float
     grad: float
-    inputs: tuple[Value, ...]
+    # The inputs: none for a leaf, `first` only for a one-input op, both for a two-input op.
+    first: Value | None
+    second: Value | None
     op: Op | None
     label: str
     needs_grad: bool
@@ -65,10 +70,20 @@ class Value:
     def __init__(self, data: Number, label: str = "", *, needs_grad: bool = True) -> None:
         self.data = float(data)
         self.grad = 0.0
-        self.inputs = ()
+        self.first = None
+        self.second = None
         self.op = None
         self.label = label
         self.needs_grad = needs_grad
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The inputs in order: () for a leaf, one or two for an op (``a*a`` lists `a` twice)."""
+        first = self.first
+        if first is None:
+            return ()
+        second = self.second
+        return (first,) if second is None else (first, second)
 
     # -- arithmetic, micrograd style: Values mix with ints and floats on either side --------------------------
 
@@ -178,51 +193,72 @@ def as_value(x: Value | Number) -> Value:
 
 
 def constant(x: float, label: str = "") -> Value:
-    """A leaf that takes no gradient (a number written in a program, or a Python number in arithmetic)."""
-    return Value(x, label or format_number(x), needs_grad=False)
+    """A leaf that takes no gradient (a number written in a program, or a Python number in arithmetic).
+
+    Without a label it is shown as its number (`textform.shown_label`): formatting the number when the node is made
+    cost as much as the node itself, and ``x * 0.5`` makes one per product.
+    """
+    node = _new_value(Value)
+    node.data = x
+    node.grad = 0.0
+    node.first = None
+    node.second = None
+    node.op = None
+    node.label = label
+    node.needs_grad = False
+    return node
+
+
+# Values built by the hot constructors below skip `Value.__init__` (its frame and its float() call).
+_new_value = Value.__new__
 
 
 def apply(op: Op, *inputs: Value) -> Value:
-    """A new node: `op` applied to `inputs`, its data computed now."""
+    """A new node: `op` applied to `inputs` (one or two), its data computed now."""
     if len(inputs) == 2:
         return apply_binary(op, *inputs)
+    (first,) = inputs
     try:
-        data = op.forward(*[node.data for node in inputs])
+        data = op.forward(first.data)
     except DomainError as error:
         raise EvaluationError(f"math error in {op.name} of {_inputs_text(inputs)}: {error}", op_name=op.name) from None
     return new_node(op, inputs, data)
 
 
 def new_node(op: Op, inputs: tuple[Value, ...], data: float, label: str = "") -> Value:
-    """A node of `op` over `inputs` holding `data`, without computing anything.
+    """A node of `op` over `inputs` (one or two) holding `data`, without computing anything.
 
     (The two hottest constructors, `apply_binary` and the parser's binary callback, write these lines out.)
     """
-    node = Value.__new__(Value)
+    if len(inputs) != op.arity:
+        raise ValueError(f"{op.name} takes {op.arity} inputs, got {len(inputs)}")
+    node = _new_value(Value)
     node.data = data
     node.grad = 0.0
-    node.inputs = inputs
+    node.first = inputs[0]
+    node.second = inputs[1] if len(inputs) == 2 else None
     node.op = op
     node.label = label
     node.needs_grad = any(child.needs_grad for child in inputs)
     return node
 
 
-def apply_binary(op: Op, left: Value, right: Value) -> Value:
+def apply_binary(op: Op, first: Value, second: Value) -> Value:
     """`apply` for two inputs, spelled out: it runs once per node built, and generic argument lists cost more
     than the arithmetic."""
     try:
-        data = op.forward(left.data, right.data)
+        data = op.forward(first.data, second.data)
     except DomainError as error:
-        inputs = (left, right)
+        inputs = (first, second)
         raise EvaluationError(f"math error in {op.name} of {_inputs_text(inputs)}: {error}", op_name=op.name) from None
-    node = Value.__new__(Value)
+    node = _new_value(Value)
     node.data = data
     node.grad = 0.0
-    node.inputs = (left, right)
+    node.first = first
+    node.second = second
     node.op = op
     node.label = ""
-    node.needs_grad = left.needs_grad or right.needs_grad
+    node.needs_grad = first.needs_grad or second.needs_grad
     return node
 
 
@@ -252,15 +288,21 @@ def topological_order(root: Value) -> list[Value]:
     path = [root]
     while path:
         node = path[-1]
-        for child in node.inputs:
-            if child not in visited:
-                visited.add(child)
-                if child.inputs:
-                    path.append(child)
-                    break
-                emit(child)  # a leaf is finished as soon as it is reached
-        else:
-            emit(path.pop())
+        child = node.first
+        if child is not None and child not in visited:
+            visited.add(child)
+            if child.first is not None:
+                path.append(child)
+                continue
+            emit(child)  # a leaf is finished as soon as it is reached
+        child = node.second
+        if child is not None and child not in visited:
+            visited.add(child)
+            if child.first is not None:
+                path.append(child)
+                continue
+            emit(child)
+        emit(path.pop())
     return order
 
 
@@ -271,12 +313,11 @@ def forward(order: Sequence[Value]) -> None:
         for node in order:
             op = node.op
             if op is not None:
-                inputs = node.inputs
-                # Two inputs spelled out, as in `backward`: most nodes have two.
-                if len(inputs) == 2:
-                    node.data = op.forward(inputs[0].data, inputs[1].data)
+                second = node.second
+                if second is not None:
+                    node.data = op.forward(node.first.data, second.data)  # type: ignore[union-attr]
                 else:
-                    node.data = op.forward(*[child.data for child in inputs])
+                    node.data = op.forward(node.first.data)  # type: ignore[union-attr]
     except DomainError as error:
         assert node is not None
         raise node_error(node, str(error)) from None
@@ -311,25 +352,17 @@ def backward(root: Value, order: Sequence[Value] | None = None) -> None:
             op = node.op
             if op is None:
                 continue
-            inputs = node.inputs
-            # One and two inputs spelled out: building argument lists per node cost more than the arithmetic.
-            # The partials are the registry's, evaluated in the same order, so the numbers are the same.
-            if len(inputs) == 2:
-                left, right = inputs
-                left_partial, right_partial = op.partials
-                if left.needs_grad:
-                    left.grad += grad * left_partial(math_, left.data, right.data, node.data)
-                if right.needs_grad:
-                    right.grad += grad * right_partial(math_, left.data, right.data, node.data)
-            elif len(inputs) == 1:
-                (child,) = inputs
-                if child.needs_grad:
-                    child.grad += grad * op.partials[0](math_, child.data, node.data)
-            else:
-                values = [child.data for child in inputs]
-                for child, partial in zip(inputs, op.partials, strict=True):
-                    if child.needs_grad:
-                        child.grad += grad * partial(math_, *values, node.data)
+            # The registry's partials, evaluated in the same order as everywhere, so the numbers are the same.
+            first: Any = node.first
+            second = node.second
+            if second is not None:
+                first_partial, second_partial = op.partials
+                if first.needs_grad:
+                    first.grad += grad * first_partial(math_, first.data, second.data, node.data)
+                if second.needs_grad:
+                    second.grad += grad * second_partial(math_, first.data, second.data, node.data)
+            elif first.needs_grad:
+                first.grad += grad * op.partials[0](math_, first.data, node.data)
     except (DomainError, ZeroDivisionError, OverflowError) as error:
         reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
         raise node_error(node, f"cannot differentiate: {reason}") from None

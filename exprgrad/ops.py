@@ -236,6 +236,9 @@ def _op(
     array_forward: Callable[..., Any],
     *partials: tuple[Partial, str],
 ) -> Op:
+    # A Value has two input slots (exprgrad.engine): an op of three inputs would need a new kind of node.
+    if len(partials) not in (1, 2):
+        raise ValueError(f"{name}: an op takes one or two inputs")
     return Op(
         name=name,
         symbol=symbol,

@@ -101,7 +101,8 @@ class _GraphBuilder:
         node = Value.__new__(Value)
         node.data = math.nan
         node.grad = 0.0
-        node.inputs = (left.node, right.node)
+        node.first = left.node
+        node.second = right.node
         node.op = op
         if end - start <= MAX_LABEL_LENGTH:
             piece = self.text[start:end]

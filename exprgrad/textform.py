@@ -56,10 +56,18 @@ def node_text(op: Op, operands: Sequence[str]) -> str:
     return operands[0]
 
 
+def shown_label(node: Node) -> str:
+    """The label a node is shown with: its own, or the number of an unlabelled leaf (a constant made from a Python
+    number gets its text only when it is shown), or "" for an unlabelled op node."""
+    if node.label or node.op is not None:
+        return node.label
+    return format_number(node.data)
+
+
 def describe(node: Node) -> str:
     """How a node is named in messages and formulas: its label, or its op applied to its inputs' labels."""
     if node.label or node.op is None:
-        return node.label or format_number(node.data)
+        return shown_label(node)
     return node_text(node.op, [describe_shallow(child) for child in node.inputs])
 
 

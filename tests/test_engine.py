@@ -75,6 +75,25 @@ def test_constants_take_no_gradient() -> None:
     assert not out.inputs[1].needs_grad
 
 
+def test_inputs_lists_each_input_in_order() -> None:
+    """`inputs` is () for a leaf, one Value for a one-input op, and both in order for a two-input op."""
+    a, b = Value(1.0), Value(2.0)
+    assert a.inputs == ()
+    assert (-a).inputs == (a,)
+    assert (a - b).inputs == (a, b)
+    assert (b - a).inputs == (b, a)
+
+
+def test_a_python_number_is_shown_as_its_text() -> None:
+    """Constants made from Python numbers carry no label of their own, yet messages and drawings show the number."""
+    from exprgrad import draw
+    from exprgrad.textform import describe
+
+    product = Value(3.0, label="a") * 0.25
+    assert describe(product) == "a*0.25"
+    assert "{ 0.25 | data 0.25 }" in draw(product).source
+
+
 def test_variable_exponent_differentiates_in_both_arguments() -> None:
     """d(x**y)/dy = x**y * log(x)."""
     x, y = Value(2.0), Value(3.0)
