@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Final
 
 GRAMMAR_SHA256: Final = '1549d5ea6859f146e3c531dbdc219c0790322334e8dc352134f8d7e22502a52d'
-# One alternative per terminal, in the order Lark's lexer tries them.
-TOKEN_PATTERN: Final = '(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[^\\W\\d]\\w*)|(?P<COMMENT>#[^\n]*)|(?P<WHITESPACE>[ \t\x0c]+)|(?P<_POW>(?:\\*\\*|\\^))|(?P<_SEPARATOR>;|\r?\n)|(?P<COMMA>,)|(?P<EQUAL>=)|(?P<LPAR>\\()|(?P<MINUS>\\-)|(?P<PLUS>\\+)|(?P<RPAR>\\))|(?P<SLASH>/)|(?P<STAR>\\*)'
-IGNORED: Final = frozenset(['COMMENT', 'WHITESPACE'])
+# One alternative per terminal, in the order Lark's lexer tries them; the ignored ones (whitespace,
+# comments) are skipped in front of each token.
+TOKEN_PATTERN: Final = '(?P<NUMBER>(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)|(?P<NAME>[^\\W\\d]\\w*)|(?P<_POW>(?:\\*\\*|\\^))|(?P<_SEPARATOR>;|\r?\n)|(?P<COMMA>,)|(?P<EQUAL>=)|(?P<LPAR>\\()|(?P<MINUS>\\-)|(?P<PLUS>\\+)|(?P<RPAR>\\))|(?P<SLASH>/)|(?P<STAR>\\*)'
+IGNORED_PATTERN: Final = '#[^\n]*|[ \t\x0c]+'
 # Terminals that are fixed strings, as error messages quote them.
 LITERALS: Final[dict[str, str]] = {'COMMA': ',', 'EQUAL': '=', 'LPAR': '(', 'MINUS': '-', 'PLUS': '+', 'RPAR': ')', 'SLASH': '/', 'STAR': '*'}
 END_STATE: Final = 12

@@ -79,6 +79,25 @@ def _check_one_lexer_is_enough(table: Any, terminals: list[Any], ignored: set[st
                     raise SystemExit(f"state {state}: {name} would hide {later} on {clash[0]!r}; lexing differs")
 
 
+def _check_ignored_text_stands_apart(terminals: list[Any], ignored: set[str]) -> None:
+    """Stop unless no text that starts an ignored terminal (whitespace, a comment) also starts a token.
+
+    The lexer skips ignored text in front of every token before it tries the tokens, which is what Lark does only
+    when the two kinds never compete for the same characters.
+    """
+    import re
+
+    samples = [chr(code) for code in range(128)] + ["\u00a0", "\u3000", "\u00e9"]
+    compiled = [(t.name, re.compile(t.pattern.to_regexp())) for t in terminals]
+    for name, pattern in compiled:
+        if name not in ignored:
+            continue
+        for other, other_pattern in compiled:
+            clash = [s for s in samples if other not in ignored and pattern.match(s) and other_pattern.match(s)]
+            if clash:
+                raise SystemExit(f"ignored {name} and {other} both start with {clash[0]!r}; lexing would differ")
+
+
 def generate_source(text: str) -> str:
     """The text of `grammar_tables.py` for grammar `text`."""
     lark = build_lark(text)
@@ -113,8 +132,11 @@ def generate_source(text: str) -> str:
     for terminal in root.terminals:
         if not terminal.name.isidentifier():
             raise SystemExit(f"terminal {terminal.name} cannot name a regex group")
-    _check_one_lexer_is_enough(table, root.terminals, set(lark.lexer_conf.ignore), start)
-    pattern = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in root.terminals)
+    ignored = set(lark.lexer_conf.ignore)
+    _check_one_lexer_is_enough(table, root.terminals, ignored, start)
+    _check_ignored_text_stands_apart(root.terminals, ignored)
+    pattern = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in root.terminals if t.name not in ignored)
+    ignored_pattern = "|".join(t.pattern.to_regexp() for t in root.terminals if t.name in ignored)
     literals = {t.name: t.pattern.value for t in root.terminals if t.pattern.type == "str"}
     rule_entries = [
         (
@@ -137,9 +159,10 @@ def generate_source(text: str) -> str:
         "from typing import Final",
         "",
         f"GRAMMAR_SHA256: Final = {hashlib.sha256(text.encode('utf-8')).hexdigest()!r}",
-        "# One alternative per terminal, in the order Lark's lexer tries them.",
+        "# One alternative per terminal, in the order Lark's lexer tries them; the ignored ones (whitespace,",
+        "# comments) are skipped in front of each token.",
         f"TOKEN_PATTERN: Final = {pattern!r}",
-        f"IGNORED: Final = frozenset({sorted(lark.lexer_conf.ignore)!r})",
+        f"IGNORED_PATTERN: Final = {ignored_pattern!r}",
         "# Terminals that are fixed strings, as error messages quote them.",
         f"LITERALS: Final[dict[str, str]] = {literals!r}",
         f"END_STATE: Final = {number[end]}",

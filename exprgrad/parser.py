@@ -22,7 +22,7 @@ from . import lalr
 from .engine import Value, constant, new_node
 from .errors import ParseError
 from .grammar_tables import LITERALS
-from .lalr import Token
+from .lalr import Token, token_start, token_text
 from .ops import ADD, CONSTANTS, DIV, FUNCTIONS, IDENTITY, MUL, NEG, POW, SUB, Op
 from .program import Program
 
@@ -133,16 +133,19 @@ class _GraphBuilder:
 
     def number(self, children: list[Token]) -> Span:
         (token,) = children
-        text = token.group()
+        text = token_text(token)
+        start = token_start(token)
         value = float(text)
         if not math.isfinite(value):
-            return self._report(f"the number {text} is too large for a float", token.start())
-        return self._literal(value, text, token.start(), token.end())
+            return self._report(f"the number {text} is too large for a float", start)
+        return self._literal(value, text, start, token.end())
 
     def name(self, children: list[Token]) -> Span:
         (token,) = children
-        name = token.group()
-        start, end = token.span()
+        # token_text and token_start written out: this runs for every name in the program.
+        group = token.lastindex
+        name: str = token[group]  # type: ignore[index]
+        start, end = token.span(group)  # type: ignore[arg-type]
         node = self.scope.get(name)
         if node is not None:
             return _span(Span, (node, start, end))
@@ -161,8 +164,8 @@ class _GraphBuilder:
         name_token: Token = children[0]
         arguments: list[Span] = children[1] if len(children) == 3 else []
         closing: Token = children[-1]
-        name = name_token.group()
-        start = name_token.start()
+        name = token_text(name_token)
+        start = token_start(name_token)
         op = FUNCTIONS.get(name)
         if op is None:
             return self._report(f"unknown function {name!r}{_suggestion(name, FUNCTIONS)}", start)
@@ -176,19 +179,20 @@ class _GraphBuilder:
 
     def group(self, children: list[Any]) -> Span:
         opening, inner, closing = children
-        return Span(inner.node, opening.start(), closing.end())
+        return Span(inner.node, token_start(opening), closing.end())
 
     def neg(self, children: list[Any]) -> Span:
         minus, operand = children
         node = operand.node
+        start = token_start(minus)
         if self._take_fresh_literal(node):
             # `-3` is one constant, not a negation of 3; `b = -3` then reads as a signed literal.
-            return self._literal(-node.data, self._label(minus.start(), operand.end), minus.start(), operand.end)
-        return self._node(NEG, (node,), minus.start(), operand.end)
+            return self._literal(-node.data, self._label(start, operand.end), start, operand.end)
+        return self._node(NEG, (node,), start, operand.end)
 
     def pos(self, children: list[Any]) -> Span:
         plus, operand = children
-        return Span(operand.node, plus.start(), operand.end)
+        return Span(operand.node, token_start(plus), operand.end)
 
     def add(self, children: list[Span]) -> Span:
         return self._binary(ADD, children)
@@ -207,8 +211,8 @@ class _GraphBuilder:
 
     def assign(self, children: list[Any]) -> _Statement:
         name_token, value = children
-        name = name_token.group()
-        position = name_token.start()
+        name = token_text(name_token)
+        position = token_start(name_token)
         node = value.node
         if name in CONSTANTS or name in FUNCTIONS:
             kind = "constant" if name in CONSTANTS else "function"
