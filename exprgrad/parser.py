@@ -246,6 +246,10 @@ class _GraphBuilder:
     def output(self, children: list[Span]) -> _Statement:
         return _Statement(None, children[0].node)
 
+    def more(self, children: list[_Statement]) -> _Statement:
+        # Every statement has built its nodes by now; the program's output is the last one.
+        return children[1]
+
     def start(self, statements: list[_Statement]) -> Program:
         if not statements:
             raise error_at(
@@ -346,7 +350,10 @@ def _syntax_error(text: str, error: lalr.SyntaxProblem, source_name: str) -> Par
             message += f"; expected {_expected_words(error.expected)}"
         return error_at(text, position, message, source_name)
     if isinstance(error, lalr.UnexpectedToken):
-        shown = "a line break" if error.kind == "_SEPARATOR" and error.text != ";" else repr(error.text)
+        shown = repr(error.text)
+        if error.kind == "_SEPARATOR":
+            # A run of separators is one token: name the first.
+            shown = "';'" if error.text.startswith(";") else "a line break"
         message = f"unexpected {shown}; expected {_expected_words(error.expected)}"
         return error_at(text, error.position, message, source_name)
     message = "the program ends too early"
