@@ -212,10 +212,14 @@ def parse(text: str, builder: object) -> Any:
                 del states[-size:]
             else:
                 value = _reduce(values, states, size, shape, callback, include, expand1)
-            state = goto[states[-1]]
+            below = states[-1]
+            state = goto[below]
+            next_code = steps[state].get(kind)
+            if next_code is not None and next_code <= chain_base:
+                # The pass-throughs that follow most reductions, taken here rather than by another turn of the loop.
+                state, next_code = chains[chain_base - next_code][below]
             states.append(state)
             values.append(value)
-            next_code = steps[state].get(kind)
             if next_code is None:
                 raise UnexpectedToken(match, _expected(state))
             code = next_code

@@ -39,7 +39,8 @@ class Span(NamedTuple):
     end: int
 
 
-# Builds a Span without the Python-level `Span.__new__` frame: spans are made once per node.
+# Builds a Span (or a _Statement) without the Python-level `__new__` frame of a NamedTuple: spans are made once per
+# node, statements once per line.
 _span = tuple.__new__
 
 
@@ -227,7 +228,8 @@ class _GraphBuilder:
             self._report(f"{name} is used (line {line}, column {column}) before it is assigned", position)
             return _Statement(name, node)
         self.assigned_at[name] = position
-        if self._take_fresh_literal(node):
+        # A fresh literal is a constant leaf: the cheap test first, since most statements assign an expression.
+        if node.op is None and not node.needs_grad and self._take_fresh_literal(node):
             # `b = -3`: an input variable with a value given in the program.
             node = Value(node.data, name)
             self.nodes.append(node)
@@ -241,10 +243,10 @@ class _GraphBuilder:
             node.label = name
         self.named.add(id(node))
         self.scope[name] = node
-        return _Statement(name, node)
+        return _span(_Statement, (name, node))
 
     def output(self, children: list[Span]) -> _Statement:
-        return _Statement(None, children[0].node)
+        return _span(_Statement, (None, children[0].node))
 
     def more(self, children: list[_Statement]) -> _Statement:
         # Every statement has built its nodes by now; the program's output is the last one.
