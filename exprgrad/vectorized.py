@@ -112,11 +112,32 @@ class ArrayMath:
 ARRAY_MATH = ArrayMath()
 
 
+class FastArrayMath(ArrayMath):
+    """`ArrayMath` with NumPy's own exp, log, sin, cos, tanh and power (``eval --points --fast-math``).
+
+    These run over the whole array in C instead of calling the C library once per entry, which halves the compute
+    of a program with a few of them. NumPy's implementations may round the last bit differently, so values and
+    gradients may differ from the scalar engine's in the last bits (and more where the program itself amplifies
+    rounding); rows that are not finite still go to the scalar engine.
+    """
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    tanh = staticmethod(np.tanh)
+    pow = staticmethod(np.power)
+
+
+FAST_ARRAY_MATH = FastArrayMath()
+
+
 class BlockEvaluator:
     """Evaluates one program over blocks of rows: columns come from the block, other variables are fixed."""
 
-    def __init__(self, program: Program, columns: Sequence[str]) -> None:
+    def __init__(self, program: Program, columns: Sequence[str], *, fast_math: bool = False) -> None:
         self.program = program
+        self.math = FAST_ARRAY_MATH if fast_math else ARRAY_MATH
         nodes = program.nodes
         position = {id(node): index for index, node in enumerate(nodes)}
         self.inputs = [tuple(position[id(child)] for child in node.inputs) for node in nodes]
@@ -136,6 +157,7 @@ class BlockEvaluator:
         nodes: list[Value] = self.program.nodes
         suspect = np.zeros(rows, dtype=bool)
         data: list[Any] = [None] * len(nodes)
+        math_ = self.math
         with np.errstate(all="ignore"):
             for index, node in enumerate(nodes):
                 op = node.op
@@ -145,7 +167,7 @@ class BlockEvaluator:
                     # (a row for the scalar engine), not raise ZeroDivisionError.
                     data[index] = block[:, column] if column is not None else np.float64(node.data)
                     continue
-                result = op.array_forward(ARRAY_MATH, *[data[i] for i in self.inputs[index]])
+                result = op.array_forward(math_, *[data[i] for i in self.inputs[index]])
                 data[index] = result
                 suspect |= ~np.isfinite(result)
             grads: list[Any] = [0.0] * len(nodes)
@@ -162,7 +184,7 @@ class BlockEvaluator:
                 values = [data[i] for i in self.inputs[index]]
                 for child, position, partial in zip(node.inputs, self.inputs[index], op.partials, strict=True):
                     if child.needs_grad:
-                        grads[position] = grads[position] + grad * partial(ARRAY_MATH, *values, data[index])
+                        grads[position] = grads[position] + grad * partial(math_, *values, data[index])
         value = np.broadcast_to(data[self.output], (rows,))
         gradients = (
             np.column_stack(

@@ -118,6 +118,7 @@ CORPUS: list[tuple[list[str], str | None, int, str]] = [
     (["--bogus"], None, 2, "exprgrad: error: No such option: --bogus (see exprgrad --help)"),
     (["eval", "a", "-f"], None, 2, "exprgrad: error: Option '-f' requires an argument (see exprgrad eval --help)"),
     # points rows that are short, long, or not numbers
+    (["eval", "a*b", "--a", "1", "--b", "2", "--fast-math"], "", 2, "--fast-math applies to --points only"),
     (["eval", "a*b", "--points", "-"], "a,b\n1\n", 2, "line 2: expected 2 fields (a, b), got 1"),
     (["eval", "a*b", "--points", "-"], "a,b\n1,2,3\n", 2, "line 2: expected 2 fields (a, b), got 3"),
     (["eval", "a*b", "--points", "-"], "a,b\n1,two\n", 2, "line 2: b must be a number"),

@@ -111,6 +111,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "exprgrad eval \"a*b\" --points - <<< $'a,b\\n1,x'",
             "exprgrad eval \"a*b\" --points - <<< $'a,q\\n1,2'",
             "exprgrad eval \"log(a)*b\" --points - --skip-bad <<< $'a,b\\n1,x\\n2,3'",
+            'exprgrad eval "a*b" --a 1 --b 2 --fast-math',
         ],
     ),
     (
