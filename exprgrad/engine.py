@@ -228,7 +228,8 @@ def apply(op: Op, *inputs: Value) -> Value:
 def new_node(op: Op, inputs: tuple[Value, ...], data: float, label: str = "") -> Value:
     """A node of `op` over `inputs` (one or two) holding `data`, without computing anything.
 
-    (The two hottest constructors, `apply_binary` and the parser's binary callback, write these lines out.)
+    (The hottest constructors, `apply_binary`, `constant` and the parser's binary callback, write these lines out:
+    a call per node costs about as much as the node.)
     """
     if len(inputs) != op.arity:
         raise ValueError(f"{op.name} takes {op.arity} inputs, got {len(inputs)}")
