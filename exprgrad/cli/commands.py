@@ -79,8 +79,10 @@ def eval_command(
 
             check_rankdir(rankdir)
         if points is not None:
-            modes = (skip_bad, fast_math)
-            _eval_points(program, arguments, points, file, output_format, modes, (svg, dot, png), order)
+            drawings = (svg, dot, png)
+            _eval_points(
+                program, arguments, points, file, output_format, drawings, order, skip_bad=skip_bad, fast_math=fast_math
+            )
             return
         if fast_math:
             raise BindingError("--fast-math applies to --points only (one evaluation is always exact)")
@@ -122,13 +124,13 @@ def _eval_points(
     points: str,
     file: str | None,
     output_format: OutputFormat | None,
-    modes: tuple[bool, bool],
     drawings: tuple[Path | None, ...],
     order: int,
+    *,
+    skip_bad: bool,
+    fast_math: bool,
 ) -> None:
     from ..points import RowError, stream_points
-
-    skip_bad, fast_math = modes
 
     if output_format is OutputFormat.table:
         raise BindingError("--points writes csv, tsv or json (JSON lines), not a table")
