@@ -514,6 +514,25 @@ def _process_seconds_and_memory(command: list[str], env: dict[str, str] | None =
     return float(seconds), float(megabytes)
 
 
+def _fast_math_difference(data: Any, exact: Any, fast: Any, block_rows: int) -> Row:
+    """How far --fast-math moves the numbers: the share that differ from the exact path, and the largest change."""
+    import numpy as np
+
+    differing = total = 0
+    largest = 0.0
+    for start in range(0, len(data), block_rows):
+        block = data[start : start + block_rows]
+        numbers = [np.column_stack(evaluator.evaluate(block)[:2]) for evaluator in (exact, fast)]
+        differing += int((numbers[0] != numbers[1]).sum())
+        total += numbers[0].size
+        largest = max(largest, float(np.abs(numbers[0] - numbers[1]).max()))
+    return Row(
+        "points",
+        f"--fast-math against the exact path: numbers that differ, {len(data):,} rows",
+        f"{100 * differing / total:.0f} %, by at most {largest:.2g}",
+    )
+
+
 def points(settings: Settings) -> Iterator[Row]:
     """--points over a 21-node program: the compute against hand-written NumPy, end to end against a NumPy script."""
     import numpy as np
@@ -550,6 +569,7 @@ def points(settings: Settings) -> Iterator[Row]:
                 "<= 3x",
                 ratio <= 3,
             )
+        yield _fast_math_difference(data, block, fast_block, block_rows)
         script = NUMPY_SCRIPT.format(here=str(HERE))
         exprgrad_command = [EXPRGRAD, "eval", POINTS_PROGRAM, "--points", path]
         end_to_end = [_process_seconds_and_memory(exprgrad_command) for _ in range(max(1, settings.repeat // 2))]
