@@ -192,3 +192,34 @@ def test_every_command_has_help() -> None:
     help_text = run("eval", "--help").stdout
     for option in ("--format", "--svg", "--dot", "--var", "--precision", "--file"):
         assert option in help_text
+
+
+ALL_COMMANDS = ["eval", "explain", "grad", "check"]
+
+
+@pytest.mark.parametrize(
+    ("args", "built"),
+    [
+        (["grad", "a*b", "--a", "2", "--b", "3", "--wrt", "a"], ["grad"]),
+        (["eval", "--help"], ["eval"]),
+        (["eval", "a*b", "--a", "2"], ["eval"]),
+        (["check", "--bogus"], ["check"]),
+        (["--help"], ALL_COMMANDS),
+        (["--version"], ALL_COMMANDS),
+        (["gard", "x"], ALL_COMMANDS),
+        ([], ALL_COMMANDS),
+    ],
+)
+def test_console_script_builds_only_the_command_it_runs(args: list[str], built: list[str]) -> None:
+    """`main` runs an app reduced to the named command, and every output and exit code stays the same."""
+    from typer.testing import CliRunner
+
+    from exprgrad.cli import app
+    from exprgrad.cli.app import app_for
+
+    reduced = app_for(args)
+    assert [command.name for command in reduced.registered_commands] == built
+    assert [command.name for command in app.registered_commands] == ALL_COMMANDS
+    expected = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(reduced, args)
+    assert (result.exit_code, result.stdout, result.stderr) == (expected.exit_code, expected.stdout, expected.stderr)
