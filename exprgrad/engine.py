@@ -41,8 +41,6 @@ from .ops import (
     TANH,
     DomainError,
     Op,
-    sign,
-    step,
 )
 from .textform import describe, describe_shallow
 
@@ -388,98 +386,3 @@ def _gradient_overflow(node: Value, order: Sequence[Value]) -> EvaluationError:
                     return node_error(user, "cannot differentiate: its derivative is too large for a float here")
     label = describe(node)
     return EvaluationError(f"math error at node {label!r}: its gradient overflows", node_label=label)
-
-
-class ValueMath:
-    """The math namespace over Values: local partials evaluated with it become differentiable graphs."""
-
-    @staticmethod
-    def number(x: Value) -> float:
-        return x.data
-
-    @staticmethod
-    def is_zero(x: Value) -> bool:
-        return x.data == 0.0
-
-    @staticmethod
-    def is_constant_zero(x: Value) -> bool:
-        # Only a constant 0 exponent makes x**y the constant 1; a variable that is 0 here still moves the slope.
-        return x.data == 0.0 and not x.needs_grad
-
-    @staticmethod
-    def is_positive(x: Value) -> bool:
-        return x.data > 0.0
-
-    @staticmethod
-    def exp(x: Value) -> Value:
-        return apply(EXP, x)
-
-    @staticmethod
-    def log(x: Value) -> Value:
-        return apply(LOG, x)
-
-    @staticmethod
-    def sin(x: Value) -> Value:
-        return apply(SIN, x)
-
-    @staticmethod
-    def cos(x: Value) -> Value:
-        return apply(COS, x)
-
-    @staticmethod
-    def sqrt(x: Value) -> Value:
-        return apply(SQRT, x)
-
-    @staticmethod
-    def pow(x: Value, y: Value) -> Value:
-        return apply(POW, x, y)
-
-    @staticmethod
-    def step(x: Value) -> Value:
-        # Piecewise constant: its derivative is 0 wherever it exists, so it enters the graph as a constant.
-        return constant(step(x.data))
-
-    @staticmethod
-    def sign(x: Value) -> Value:
-        return constant(sign(x.data))
-
-
-VALUE_MATH = ValueMath()
-
-
-def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[int, Value]:
-    """d(root)/d(node) for every node that needs a gradient, as Values that can themselves be differentiated.
-
-    The result maps ``id(node)`` to the gradient node. This is the backward pass written with Value operations;
-    running `backward` on one of its entries gives second derivatives.
-    """
-    if order is None:
-        order = topological_order(root)
-    one = constant(1.0)
-    grads: dict[int, Value] = {id(root): one}
-    node = root
-    try:
-        for node in reversed(order):
-            grad = grads.get(id(node))
-            op = node.op
-            if grad is None or op is None or not node.needs_grad:
-                continue
-            if not grad.needs_grad and grad.data == 0.0:
-                # A gradient that is the constant 0 passes nothing back, as in `backward`; and it stays 0 under
-                # every change of the variables, so it contributes nothing to second derivatives either.
-                continue
-            for child, partial in zip(node.inputs, op.partials, strict=True):
-                if not child.needs_grad:
-                    continue
-                local: Any = partial(VALUE_MATH, *node.inputs, node)
-                contribution = grad if _is_one(local) else grad * local
-                previous = grads.get(id(child))
-                grads[id(child)] = contribution if previous is None else previous + contribution
-    except (DomainError, ZeroDivisionError, EvaluationError) as error:
-        reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
-        raise node_error(node, f"cannot differentiate twice: {reason}") from None
-    return grads
-
-
-def _is_one(x: Any) -> bool:
-    return isinstance(x, float) and x == 1.0

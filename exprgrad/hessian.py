@@ -1,6 +1,6 @@
 """Second derivatives: the Hessian of a program's output with respect to its variables, by grad of grad.
 
-`engine.gradient_graph` writes the backward pass with Value operations, so each d(output)/d(variable) is itself
+`gradient_graph` writes the backward pass with Value operations, so each d(output)/d(variable) is itself
 a graph; running `backward` on it gives one row of the Hessian. Nothing is estimated by finite differences.
 
 >>> from exprgrad import parse
@@ -11,13 +11,95 @@ a graph; running `backward` on it gives one row of the Hessian. Nothing is estim
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from .engine import VALUE_MATH, Value, backward, gradient_graph, node_error, topological_order
+from .engine import Value, apply, backward, constant, node_error, topological_order
 from .errors import EvaluationError
-from .ops import FLOAT_MATH, DomainError
+from .ops import COS, EXP, FLOAT_MATH, LOG, POW, SIN, SQRT, DomainError, sign, step
 from .program import Program
+
+
+class ValueMath:
+    """The math namespace over Values: local partials evaluated with it become differentiable graphs."""
+
+    @staticmethod
+    def number(x: Value) -> float:
+        return x.data
+
+    @staticmethod
+    def is_zero(x: Value) -> bool:
+        return x.data == 0.0
+
+    @staticmethod
+    def is_constant_zero(x: Value) -> bool:
+        # Only a constant 0 exponent makes x**y the constant 1; a variable that is 0 here still moves the slope.
+        return x.data == 0.0 and not x.needs_grad
+
+    @staticmethod
+    def is_positive(x: Value) -> bool:
+        return x.data > 0.0
+
+    # The registry's ops applied to Values: each call adds a node, so the partial becomes a graph.
+    exp = staticmethod(functools.partial(apply, EXP))
+    log = staticmethod(functools.partial(apply, LOG))
+    sin = staticmethod(functools.partial(apply, SIN))
+    cos = staticmethod(functools.partial(apply, COS))
+    sqrt = staticmethod(functools.partial(apply, SQRT))
+    pow = staticmethod(functools.partial(apply, POW))
+
+    @staticmethod
+    def step(x: Value) -> Value:
+        # Piecewise constant: its derivative is 0 wherever it exists, so it enters the graph as a constant.
+        return constant(step(x.data))
+
+    @staticmethod
+    def sign(x: Value) -> Value:
+        return constant(sign(x.data))
+
+
+VALUE_MATH = ValueMath()
+
+
+def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[int, Value]:
+    """d(root)/d(node) for every node that needs a gradient, as Values that can themselves be differentiated.
+
+    The result maps ``id(node)`` to the gradient node. This is the backward pass written with Value operations;
+    running `backward` on one of its entries gives second derivatives.
+    """
+    if order is None:
+        order = topological_order(root)
+    one = constant(1.0)
+    grads: dict[int, Value] = {id(root): one}
+    node = root
+    try:
+        for node in reversed(order):
+            grad = grads.get(id(node))
+            op = node.op
+            if grad is None or op is None or not node.needs_grad:
+                continue
+            if not grad.needs_grad and grad.data == 0.0:
+                # A gradient that is the constant 0 passes nothing back, as in `backward`; and it stays 0 under
+                # every change of the variables, so it contributes nothing to second derivatives either.
+                continue
+            for child, partial in zip(node.inputs, op.partials, strict=True):
+                if not child.needs_grad:
+                    continue
+                local: Any = partial(VALUE_MATH, *node.inputs, node)
+                contribution = grad if _is_one(local) else grad * local
+                previous = grads.get(id(child))
+                grads[id(child)] = contribution if previous is None else previous + contribution
+    except (DomainError, ZeroDivisionError, EvaluationError) as error:
+        reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
+        raise node_error(node, f"cannot differentiate twice: {reason}") from None
+    return grads
+
+
+def _is_one(x: Any) -> bool:
+    return isinstance(x, float) and x == 1.0
+
 
 Hessian = dict[str, dict[str, float]]
 

@@ -5,8 +5,9 @@ its local partial derivatives and the formula an explanation prints for them. Th
 and the explainer all read this table; adding an operation means adding one entry here.
 
 Local partials are written once, over an abstract "math namespace" `m`: the engine evaluates them with
-`FLOAT_MATH` (plain floats, first-order gradients) or with a namespace of `Value` operations (a differentiable
-backward pass, which is what second derivatives differentiate). This module imports nothing from the project.
+`FLOAT_MATH` (plain floats, first-order gradients), `hessian` with a namespace of `Value` operations (a
+differentiable backward pass, which is what second derivatives differentiate), `vectorized` with NumPy arrays.
+This module imports nothing from the project.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from exprgrad import EvaluationError, Value
-from exprgrad.engine import backward, gradient_graph, topological_order
+from exprgrad.engine import backward, topological_order
+from exprgrad.hessian import gradient_graph
 
 
 def test_reference_expression_from_the_walkthrough() -> None:
