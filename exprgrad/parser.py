@@ -16,7 +16,7 @@ import _thread
 import gc
 import math
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import lalr
 from .engine import Value, constant, new_node
@@ -31,22 +31,12 @@ from .program import Program
 MAX_LABEL_LENGTH = 48
 
 
-class Span(NamedTuple):
-    """A node as the parser passes it around: the node and where its text starts and ends."""
-
-    node: Value
-    start: int
-    end: int
-
-
-# Builds a Span (or a _Statement) without the Python-level `__new__` frame of a NamedTuple: spans are made once per
-# node, statements once per line.
-_span = tuple.__new__
-
-
-class _Statement(NamedTuple):
-    name: str | None
-    node: Value
+# A node as the callbacks pass it around: (the node, where its text starts, where it ends). Plain tuples, not
+# NamedTuples: the parser makes one per name and per operation, and a NamedTuple cost about 150 ns more to make
+# (a sixth of a `name` callback) and more again to read by attribute.
+Span = tuple[Value, int, int]
+# What a statement leaves: (the name it assigns, None for an expression alone; its node).
+Statement = tuple[str | None, Value]
 
 
 class _GraphBuilder:
@@ -76,7 +66,7 @@ class _GraphBuilder:
         if self.problem is None:
             self.problem = error_at(self.text, position, message, self.source_name)
         # A stand-in node lets parsing go on, so that a later syntax error still wins.
-        return Span(constant(0.0), position, position)
+        return (constant(0.0), position, position)
 
     def _label(self, start: int, end: int) -> str:
         text = self.text
@@ -91,19 +81,17 @@ class _GraphBuilder:
         # NaN until evaluation: variables are bound only after the whole text has parsed.
         node = new_node(op, inputs, math.nan, self._label(start, end))
         self.nodes.append(node)
-        return Span(node, start, end)
+        return (node, start, end)
 
     def _binary(self, op: Op, operands: list[Span]) -> Span:
         # The hottest callback: `_node` and `_label` written out, since each Python call costs about as much as
         # the work itself.
-        left, right = operands
-        start = left.start
-        end = right.end
+        (left, start, _), (right, _, end) = operands
         node = Value.__new__(Value)
         node.data = math.nan
         node.grad = 0.0
-        node.first = left.node
-        node.second = right.node
+        node.first = left
+        node.second = right
         node.op = op
         if end - start <= MAX_LABEL_LENGTH:
             piece = self.text[start:end]
@@ -111,15 +99,15 @@ class _GraphBuilder:
             node.label = piece if "  " not in piece and piece.isprintable() else " ".join(piece.split())
         else:
             node.label = self._label(start, end)
-        node.needs_grad = left.node.needs_grad or right.node.needs_grad
+        node.needs_grad = left.needs_grad or right.needs_grad
         self.nodes.append(node)
-        return _span(Span, (node, start, end))
+        return (node, start, end)
 
     def _literal(self, value: float, label: str, start: int, end: int) -> Span:
         node = constant(value, label)
         self.nodes.append(node)
         self.literals.add(id(node))
-        return Span(node, start, end)
+        return (node, start, end)
 
     def _take_fresh_literal(self, node: Value) -> bool:
         """If `node` is the literal just read, remove it (the caller replaces it) and say so."""
@@ -149,7 +137,7 @@ class _GraphBuilder:
         start, end = token.span(group)  # type: ignore[arg-type]
         node = self.scope.get(name)
         if node is not None:
-            return _span(Span, (node, start, end))
+            return (node, start, end)
         if name in CONSTANTS:
             return self._literal(CONSTANTS[name], name, start, end)
         if name in FUNCTIONS:
@@ -159,7 +147,7 @@ class _GraphBuilder:
         self.scope[name] = self.variables[name] = node
         self.named.add(id(node))
         self.first_use[name] = start
-        return Span(node, start, end)
+        return (node, start, end)
 
     def call(self, children: list[Any]) -> Span:
         name_token: Token = children[0]
@@ -173,27 +161,26 @@ class _GraphBuilder:
         if len(arguments) != op.arity:
             plural = "" if op.arity == 1 else "s"
             return self._report(f"{name} takes {op.arity} argument{plural}, got {len(arguments)}", start)
-        return self._node(op, tuple(a.node for a in arguments), start, closing.end())
+        return self._node(op, tuple(argument[0] for argument in arguments), start, closing.end())
 
     def arguments(self, children: list[Span]) -> list[Span]:
         return children
 
     def group(self, children: list[Any]) -> Span:
-        opening, inner, closing = children
-        return Span(inner.node, token_start(opening), closing.end())
+        opening, (inner, _, _), closing = children
+        return (inner, token_start(opening), closing.end())
 
     def neg(self, children: list[Any]) -> Span:
-        minus, operand = children
-        node = operand.node
+        minus, (node, _, end) = children
         start = token_start(minus)
         if self._take_fresh_literal(node):
             # `-3` is one constant, not a negation of 3; `b = -3` then reads as a signed literal.
-            return self._literal(-node.data, self._label(start, operand.end), start, operand.end)
-        return self._node(NEG, (node,), start, operand.end)
+            return self._literal(-node.data, self._label(start, end), start, end)
+        return self._node(NEG, (node,), start, end)
 
     def pos(self, children: list[Any]) -> Span:
-        plus, operand = children
-        return Span(operand.node, token_start(plus), operand.end)
+        plus, (node, _, end) = children
+        return (node, token_start(plus), end)
 
     def add(self, children: list[Span]) -> Span:
         return self._binary(ADD, children)
@@ -210,23 +197,22 @@ class _GraphBuilder:
     def pow(self, children: list[Span]) -> Span:
         return self._binary(POW, children)
 
-    def assign(self, children: list[Any]) -> _Statement:
-        name_token, value = children
+    def assign(self, children: list[Any]) -> Statement:
+        name_token, (node, _, end) = children
         name = token_text(name_token)
         position = token_start(name_token)
-        node = value.node
         if name in CONSTANTS or name in FUNCTIONS:
             kind = "constant" if name in CONSTANTS else "function"
             self._report(f"{name} is a built-in {kind} and cannot be assigned", position)
-            return _Statement(name, node)
+            return (name, node)
         if name in self.assigned_at:
             line = line_and_column(self.text, self.assigned_at[name])[0]
             self._report(f"{name} is assigned twice (first on line {line}); use a new name", position)
-            return _Statement(name, node)
+            return (name, node)
         if name in self.first_use:
             line, column = line_and_column(self.text, self.first_use[name])
             self._report(f"{name} is used (line {line}, column {column}) before it is assigned", position)
-            return _Statement(name, node)
+            return (name, node)
         self.assigned_at[name] = position
         # A fresh literal is a constant leaf: the cheap test first, since most statements assign an expression.
         if node.op is None and not node.needs_grad and self._take_fresh_literal(node):
@@ -237,30 +223,30 @@ class _GraphBuilder:
             self.defaults[name] = node.data
         elif id(node) in self.named:
             # `d = e`: the name gets a node of its own, so that every name has a row.
-            node = self._node(IDENTITY, (node,), position, value.end).node
+            node = self._node(IDENTITY, (node,), position, end)[0]
             node.label = name
         else:
             node.label = name
         self.named.add(id(node))
         self.scope[name] = node
-        return _span(_Statement, (name, node))
+        return (name, node)
 
-    def output(self, children: list[Span]) -> _Statement:
-        return _span(_Statement, (None, children[0].node))
+    def output(self, children: list[Span]) -> Statement:
+        return (None, children[0][0])
 
-    def more(self, children: list[_Statement]) -> _Statement:
+    def more(self, children: list[Statement]) -> Statement:
         # Every statement has built its nodes by now; the program's output is the last one.
         return children[1]
 
-    def start(self, statements: list[_Statement]) -> Program:
+    def start(self, statements: list[Statement]) -> Program:
         if not statements:
             raise error_at(
                 self.text, len(self.text), "the program is empty: write an expression, e.g. a*b + c", self.source_name
             )
-        last = statements[-1]
+        _, output = statements[-1]
         return Program(
             nodes=self.nodes,
-            output=last.node,
+            output=output,
             variables=self.variables,
             defaults=self.defaults,
         )
