@@ -530,7 +530,10 @@ def _fast_math_difference(data: Any, exact: Any, fast: Any, block_rows: int) -> 
     largest = 0.0
     for start in range(0, len(data), block_rows):
         block = data[start : start + block_rows]
-        numbers = [np.column_stack(evaluator.evaluate(block)[:2]) for evaluator in (exact, fast)]
+        numbers = [
+            np.column_stack([values, *gradients])
+            for values, gradients, _ in (exact.evaluate(block), fast.evaluate(block))
+        ]
         differing += int((numbers[0] != numbers[1]).sum())
         total += numbers[0].size
         largest = max(largest, float(np.abs(numbers[0] - numbers[1]).max()))

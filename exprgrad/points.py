@@ -401,7 +401,7 @@ class _PointStream:
             return
         # A field like 1e999 reads as inf; the row path refuses it with a message.
         suspect |= ~np.isfinite(matrix).all(axis=1)
-        table = np.column_stack([matrix, values, gradients]).tolist()
+        table = np.column_stack([matrix, values, *gradients]).tolist()
         for index, (line, text) in enumerate(pending):
             if suspect[index]:
                 self._one_row(line, text)

@@ -47,12 +47,17 @@ def _elementwise(function: Callable[..., float]) -> Callable[..., Any]:
         if not shape:
             # Plain numbers, or 0-d arrays: a constant part of the program.
             return np.float64(careful(*(float(argument) for argument in arguments)))
-        columns = [np.broadcast_to(argument, shape).tolist() for argument in arguments]
+        # A memoryview (`.data`) hands out each entry as a Python float, and fromiter fills the result straight from the
+        # map: no list in between either way. 54 ns an entry for exp instead of 115 with tolist() and np.array()
+        # (measured on 65,536 entries), most of what is left being the C library's exp itself.
+        columns = [
+            np.ascontiguousarray(np.broadcast_to(argument, shape), dtype=np.float64).data for argument in arguments
+        ]
+        count = len(columns[0])
         try:
-            results = list(map(function, *columns))
+            return np.fromiter(map(function, *columns), dtype=np.float64, count=count)
         except (ValueError, OverflowError, ZeroDivisionError):
-            results = list(map(careful, *columns))
-        return np.array(results, dtype=np.float64)
+            return np.fromiter(map(careful, *columns), dtype=np.float64, count=count)
 
     return apply
 
@@ -149,10 +154,12 @@ class BlockEvaluator:
         self.output = program.output_index()
         self.gradient_positions = [position[id(node)] for node in program.variables.values()]
 
-    def evaluate(
-        self, block: np.ndarray[Any, Any]
-    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        """(values, gradients as rows x variables, rows that must be redone by the scalar engine) for a block."""
+    def evaluate(self, block: Array) -> tuple[Array, list[Array], Array]:
+        """(values, one column of gradients per variable, rows that must be redone by the scalar engine) for a block.
+
+        The gradients stay columns: the caller joins them to its own columns in one copy (a table of them here
+        made a second copy, about a tenth of the compute).
+        """
         rows = block.shape[0]
         nodes: list[Value] = self.program.nodes
         suspect = np.zeros(rows, dtype=bool)
@@ -186,11 +193,5 @@ class BlockEvaluator:
                     if child.needs_grad:
                         grads[position] = grads[position] + grad * partial(math_, *values, data[index])
         value = np.broadcast_to(data[self.output], (rows,))
-        gradients = (
-            np.column_stack(
-                [np.broadcast_to(np.asarray(grads[i], dtype=np.float64), (rows,)) for i in self.gradient_positions]
-            )
-            if self.gradient_positions
-            else np.zeros((rows, 0))
-        )
+        gradients = [np.broadcast_to(np.asarray(grads[i], dtype=np.float64), (rows,)) for i in self.gradient_positions]
         return value, gradients, suspect
