@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 import pytest
@@ -10,8 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exprgrad import lalr
-from exprgrad.grammar_tables import RULES
-from exprgrad.make_grammar_tables import TABLES_PATH, build_lark, generate_source, grammar_text
+from exprgrad.grammar_tables import RULES, TOKEN_PATTERN
+from exprgrad.make_grammar_tables import (
+    TABLES_PATH,
+    build_lark,
+    first_characters,
+    generate_source,
+    grammar_text,
+    matching_order,
+)
 
 lark = pytest.importorskip("lark")
 
@@ -100,3 +108,53 @@ def test_long_runs_of_ignored_text_lex_once(tail: str) -> None:
     nothing, is read in one pass (the pattern repeats ignored text and is never backtracked into)."""
     text = "a" + " \t" * 200_000 + tail
     assert _our_outcome(text) == _lark_outcome(text)
+
+
+@pytest.mark.parametrize(
+    ("regex", "inside", "outside"),
+    [
+        (r"(?:\*\*|\^)", "*^", "+a1"),
+        (r"[^\W\d]\w*", "aZ_é", "1.٣ *"),
+        (r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", "09.٣", "ae-+"),
+        (r"(;|\r?\n)([ \t]*(#[^\n]*)?(;|\r?\n))*", ";\r\n", " #a"),
+        (r"a?b*c", "abc", "d"),
+        (r"[x-z]|q", "xyzq", "aw"),
+    ],
+)
+def test_first_characters(regex: str, inside: str, outside: str) -> None:
+    """The characters a terminal can start with, optional parts and Unicode classes included."""
+    first = first_characters(regex)
+    assert set(inside) <= first
+    assert first.isdisjoint(outside)
+
+
+def test_first_characters_of_an_unknown_construct_are_all() -> None:
+    """A lookahead is beyond the analysis, so the terminal is taken to start with anything (it then never moves)."""
+    assert len(first_characters(r"(?=a)\w")) == sys.maxunicode + 1
+
+
+def test_a_terminal_never_moves_ahead_of_one_that_shares_a_first_character() -> None:
+    """`*` stays behind `**` and a name behind a keyword; the rest take the common order."""
+    patterns = {"KEYWORD": "if", "POW": r"\*\*", "COMMA": ",", "STAR": r"\*", "NAME": "[a-z]+"}
+    order = matching_order(list(patterns), patterns)
+    assert order.index("POW") < order.index("STAR")
+    assert order.index("KEYWORD") < order.index("NAME")
+    # POW goes early because STAR, a common terminal, waits for it; COMMA is not common and goes last.
+    assert order == ["KEYWORD", "NAME", "POW", "STAR", "COMMA"]
+
+
+def test_generated_order_only_swaps_terminals_that_never_meet() -> None:
+    """Every pair the generated token pattern tries out of Lark's order starts with different characters."""
+    import re
+
+    terminals = build_lark(grammar_text()).parser.lexer.root_lexer.terminals
+    lark_order = [t.name for t in terminals]
+    patterns = {t.name: t.pattern.to_regexp() for t in terminals}
+    groups = re.compile(TOKEN_PATTERN).groupindex
+    generated = sorted(groups, key=groups.__getitem__)
+    assert generated[0] == "NAME"
+    assert sorted(generated) == sorted(name for name in lark_order if name in groups)
+    for index, name in enumerate(generated):
+        for later in generated[index + 1 :]:
+            if later in lark_order and lark_order.index(later) < lark_order.index(name):
+                assert first_characters(patterns[name]).isdisjoint(first_characters(patterns[later])), (name, later)
