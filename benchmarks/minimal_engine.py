@@ -1,10 +1,10 @@
-"""The floor of a pure-Python engine (engine benchmark's reference): the least that reverse mode can do per node.
+"""A floor for pure-Python engines (engine benchmark's reference): about the least reverse mode can do per node.
 
 Each op stores its value, its two inputs and a tag; `backward` is one walk for the order and one loop for the
 gradients. Everything exprgrad adds is left out: domain and overflow checks, labels, constants that take no
-gradient, zero gradients skipped, error messages, gradients reset on a second call, any op but + and *. Its speed
-against micrograd is about the most that an engine written in Python can show on the same graph, so the benchmark
-reports it next to exprgrad's: a ceiling for the speed-up, measured in the same run.
+gradient, zero gradients skipped, error messages, gradients reset on a second call, any op but + and *. It is one
+hand-tuned design, not a proof, but its speed against micrograd is roughly the best an engine written in Python
+shows on the same graph, so the benchmark reports it next to exprgrad's, measured in the same run.
 """
 
 from __future__ import annotations

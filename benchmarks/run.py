@@ -549,6 +549,7 @@ def points(settings: Settings) -> Iterator[Row]:
     import numpy as np
 
     from exprgrad import parse
+    from exprgrad.points import BLOCK_ROWS
     from exprgrad.vectorized import BlockEvaluator
 
     rows = 100_000 if settings.quick else 1_000_000
@@ -557,7 +558,7 @@ def points(settings: Settings) -> Iterator[Row]:
         data = np.loadtxt(path, delimiter=",", skiprows=1)
         program = parse(POINTS_PROGRAM)
         block = BlockEvaluator(program, POINTS_COLUMNS)
-        block_rows = 4096
+        block_rows = BLOCK_ROWS  # the blocks --points makes
 
         def ours(evaluator: BlockEvaluator = block) -> None:
             for start in range(0, rows, block_rows):

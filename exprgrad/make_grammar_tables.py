@@ -142,14 +142,23 @@ def matching_order(names: list[str], patterns: dict[str, str]) -> list[str]:
 
 
 def first_characters(regex: str) -> frozenset[str]:
-    """Every character that a match of `regex` can start with; every character at all where it cannot tell."""
+    """Every character that a match of `regex` can start with; every character at all where it cannot tell.
+
+    A regex that can match the empty string matches at every place, whatever comes next, so it counts as starting
+    with every character too; so does one with flags for the whole pattern (``(?i)``), which change the classes.
+    """
+    import re
+
     try:
         from re import _parser as sre_parse
     except ImportError:  # Python 3.10
         import sre_parse
 
-    characters, _ = _sequence_start(list(sre_parse.parse(regex)))
-    return characters
+    parsed = sre_parse.parse(regex)
+    if parsed.state.flags & ~re.UNICODE:
+        return _every_character()
+    characters, can_be_empty = _sequence_start(list(parsed))
+    return _every_character() if can_be_empty else characters
 
 
 def _sequence_start(items: list[Any]) -> tuple[frozenset[str], bool]:

@@ -36,7 +36,7 @@ MAX_LABEL_LENGTH = 48
 # (a sixth of a `name` callback) and more again to read by attribute.
 Span = tuple[Value, int, int]
 # What a statement leaves: (the name it assigns, None for an expression alone; its node).
-Statement = tuple[str | None, Value]
+_Statement = tuple[str | None, Value]
 
 
 class _GraphBuilder:
@@ -161,6 +161,7 @@ class _GraphBuilder:
         if len(arguments) != op.arity:
             plural = "" if op.arity == 1 else "s"
             return self._report(f"{name} takes {op.arity} argument{plural}, got {len(arguments)}", start)
+        # Each argument is a Span: its node first.
         return self._node(op, tuple(argument[0] for argument in arguments), start, closing.end())
 
     def arguments(self, children: list[Span]) -> list[Span]:
@@ -197,7 +198,7 @@ class _GraphBuilder:
     def pow(self, children: list[Span]) -> Span:
         return self._binary(POW, children)
 
-    def assign(self, children: list[Any]) -> Statement:
+    def assign(self, children: list[Any]) -> _Statement:
         name_token, (node, _, end) = children
         name = token_text(name_token)
         position = token_start(name_token)
@@ -223,7 +224,7 @@ class _GraphBuilder:
             self.defaults[name] = node.data
         elif id(node) in self.named:
             # `d = e`: the name gets a node of its own, so that every name has a row.
-            node = self._node(IDENTITY, (node,), position, end)[0]
+            (node, _, _) = self._node(IDENTITY, (node,), position, end)
             node.label = name
         else:
             node.label = name
@@ -231,14 +232,15 @@ class _GraphBuilder:
         self.scope[name] = node
         return (name, node)
 
-    def output(self, children: list[Span]) -> Statement:
-        return (None, children[0][0])
+    def output(self, children: list[Span]) -> _Statement:
+        ((node, _, _),) = children
+        return (None, node)
 
-    def more(self, children: list[Statement]) -> Statement:
+    def more(self, children: list[_Statement]) -> _Statement:
         # Every statement has built its nodes by now; the program's output is the last one.
         return children[1]
 
-    def start(self, statements: list[Statement]) -> Program:
+    def start(self, statements: list[_Statement]) -> Program:
         if not statements:
             raise error_at(
                 self.text, len(self.text), "the program is empty: write an expression, e.g. a*b + c", self.source_name

@@ -211,7 +211,7 @@ ALL_COMMANDS = ["eval", "explain", "grad", "check"]
     ],
 )
 def test_console_script_builds_only_the_command_it_runs(args: list[str], built: list[str]) -> None:
-    """`main` runs an app reduced to the named command, and every output and exit code stays the same."""
+    """`app_for` (what `main` runs) keeps only the named command, and every output and exit code stays the same."""
     from typer.testing import CliRunner
 
     from exprgrad.cli import app

@@ -7,8 +7,7 @@ import math
 import pytest
 
 from exprgrad import EvaluationError, Value
-from exprgrad.engine import backward, topological_order
-from exprgrad.hessian import gradient_graph
+from exprgrad.engine import topological_order
 
 
 def test_reference_expression_from_the_walkthrough() -> None:
@@ -196,17 +195,6 @@ def test_micrograd_private_names_for_walkthrough_drawing_code() -> None:
     assert a._op == ""
 
 
-def test_gradient_graph_gives_second_derivatives() -> None:
-    """Differentiating the differentiable backward pass: d2(x**3)/dx2 = 6x."""
-    x = Value(2.0)
-    out = x**3
-    grads = gradient_graph(out)
-    first = grads[id(x)]
-    assert first.data == 12.0
-    backward(first)
-    assert x.grad == 12.0
-
-
 def test_repr_looks_like_micrograd() -> None:
     """repr shows data and grad."""
     assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
@@ -219,14 +207,6 @@ def test_power_zero_is_constant_even_at_zero() -> None:
     out = x**0
     out.backward()
     assert (out.data, x.grad) == (1.0, 0.0)
-
-
-def test_second_derivative_of_x_to_the_first_at_zero() -> None:
-    """d2(x**1)/dx2 at 0 is 0: the first derivative is 1 * x**0, whose slope is 0."""
-    x = Value(0.0)
-    first = gradient_graph(x**1)[id(x)]
-    backward(first)
-    assert (first.data, x.grad) == (1.0, 0.0)
 
 
 def test_overflowing_derivative_blames_its_node() -> None:

@@ -128,9 +128,10 @@ def test_first_characters(regex: str, inside: str, outside: str) -> None:
     assert first.isdisjoint(outside)
 
 
-def test_first_characters_of_an_unknown_construct_are_all() -> None:
-    """A lookahead is beyond the analysis, so the terminal is taken to start with anything (it then never moves)."""
-    assert len(first_characters(r"(?=a)\w")) == sys.maxunicode + 1
+@pytest.mark.parametrize("regex", [r"(?=a)\w", r"(?i)a", r"0*", r"(a|b?)"])
+def test_first_characters_are_all_where_the_analysis_cannot_tell(regex: str) -> None:
+    """A lookahead, flags for the whole pattern, or a match of nothing: the terminal may start anywhere (and stays)."""
+    assert len(first_characters(regex)) == sys.maxunicode + 1
 
 
 def test_a_terminal_never_moves_ahead_of_one_that_shares_a_first_character() -> None:
@@ -141,6 +142,24 @@ def test_a_terminal_never_moves_ahead_of_one_that_shares_a_first_character() -> 
     assert order.index("KEYWORD") < order.index("NAME")
     # POW goes early because STAR, a common terminal, waits for it; COMMA is not common and goes last.
     assert order == ["KEYWORD", "NAME", "POW", "STAR", "COMMA"]
+    # A terminal that can match nothing, or whose flags change its classes, holds its place.
+    assert matching_order(["ZEROS", "NAME"], {"ZEROS": "0*", "NAME": "[a-z]+"}) == ["ZEROS", "NAME"]
+    assert matching_order(["Q", "NAME"], {"Q": "(?i)Q", "NAME": "[a-z]+"}) == ["Q", "NAME"]
+
+
+def test_generated_order_lexes_every_character_as_larks_order_does() -> None:
+    """At every character of the Basic Multilingual Plane, with a few different continuations, the generated token
+    pattern picks the same terminal and the same text as the same terminals tried in Lark's order."""
+    import re
+
+    parser = build_lark(grammar_text())
+    tokens = [t for t in parser.parser.lexer.root_lexer.terminals if t.name not in parser.lexer_conf.ignore]
+    in_lark_order = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in tokens))
+    generated = re.compile(TOKEN_PATTERN)
+    for code in range(0x10000):
+        for text in (chr(code), chr(code) + "*", chr(code) + "1e5", chr(code) + "\n;"):
+            ours, larks = generated.match(text), in_lark_order.match(text)
+            assert (ours and (ours.lastgroup, ours.end())) == (larks and (larks.lastgroup, larks.end())), text
 
 
 def test_generated_order_only_swaps_terminals_that_never_meet() -> None:

@@ -10,8 +10,9 @@ import pytest
 import sympy
 from hypothesis import assume, given
 
-from exprgrad import EvaluationError, parse
-from exprgrad.hessian import hessian
+from exprgrad import EvaluationError, Value, parse
+from exprgrad.engine import backward
+from exprgrad.hessian import gradient_graph, hessian
 from exprgrad.ops import KINKS
 
 from .cli_helpers import WALKTHROUGH, run
@@ -117,3 +118,22 @@ def test_variable_exponent_at_zero_keeps_its_mixed_derivative() -> None:
     from exprgrad import parse
 
     assert parse("-((c**2 + 1) ** tanh(a))").hessian({"a": 0.0, "c": 1.0})["c"]["a"] == -1.0
+
+
+def test_gradient_graph_gives_second_derivatives() -> None:
+    """Differentiating the differentiable backward pass: d2(x**3)/dx2 = 6x."""
+    x = Value(2.0)
+    out = x**3
+    grads = gradient_graph(out)
+    first = grads[id(x)]
+    assert first.data == 12.0
+    backward(first)
+    assert x.grad == 12.0
+
+
+def test_second_derivative_of_x_to_the_first_at_zero() -> None:
+    """d2(x**1)/dx2 at 0 is 0: the first derivative is 1 * x**0, whose slope is 0."""
+    x = Value(0.0)
+    first = gradient_graph(x**1)[id(x)]
+    backward(first)
+    assert (first.data, x.grad) == (1.0, 0.0)
