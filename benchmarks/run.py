@@ -9,7 +9,7 @@ Cases (each a function in CASES; add one there):
   engine   build + backward of the same graphs with exprgrad.Value and micrograd's Value, and with the least
            engine Python allows (minimal_engine.py: the ceiling of a pure-Python speed-up); memory per node
   text     parse + evaluate + backward of program text, against micrograd building the same graph from Python
-           objects, and SymPy (parse_expr + diff + evaluate) where it survives
+           objects, and SymPy (parse_expr + diff + evaluate) where it survives; the parse loop alone, for scale
   points   --points over many rows: the compute against hand-written vectorised NumPy, and end to end (CSV in,
            CSV out) against a NumPy script; the pure-Python row path as the baseline it replaces
 """
@@ -411,9 +411,20 @@ def _sympy_time(shape: str, size: int, seconds: float) -> float | str:
     return float(json.loads(result.stdout))
 
 
+class IdleCallbacks:
+    """Parser callbacks that build nothing: what is left is the cost of lexing and of the LALR loop itself."""
+
+    def __getattr__(self, name: str) -> Callable[[list[Any]], None]:
+        return _build_nothing
+
+
+def _build_nothing(children: list[Any]) -> None:
+    return None
+
+
 def text(settings: Settings) -> Iterator[Row]:
     """Parse + evaluate + backward from text, per node, across sizes; micrograd and SymPy on the same graphs."""
-    from exprgrad import parse
+    from exprgrad import lalr, parse
 
     sizes = [1_000, 10_000] if settings.quick else [1_000, 10_000, 100_000, 1_000_000]
     shapes = [("sum", sizes), ("chain", sizes), ("nesting", [10_000 if settings.quick else 200_000])]
@@ -445,6 +456,20 @@ def text(settings: Settings) -> Iterator[Row]:
                 f"{ratio:.2f}x the time",
                 "<= 1x",
                 ratio <= 1.0,
+            )
+
+            # No goal: how much of that time the grammar's parse loop takes by itself, building nothing.
+            def parse_only(program: str = program) -> None:
+                lalr.parse(program, IdleCallbacks())
+
+            loop = timings(parse_only, repeat)
+            yield Row(
+                "text",
+                f"{shape}, {nodes:,} nodes: the parse loop alone (callbacks that build nothing)",
+                show([t / nodes for t in loop], 1e6, "us/node"),
+                "micrograd from Python objects",
+                show([t / nodes for t in theirs], 1e6, "us/node"),
+                f"{median(loop) / median(theirs):.2f}x the time",
             )
             if sympy_gave_up:
                 continue
