@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .engine import Value, backward, forward
 from .errors import BindingError
@@ -39,6 +40,10 @@ class Evaluation:
 
     def __repr__(self) -> str:
         return f"Evaluation(output={self.output!r}, value={self.value!r}, gradients={self.gradients!r})"
+
+
+# What `bind` finds for a variable with no value given (a sentinel: any float, or even None, is a value).
+_UNBOUND: Any = object()
 
 
 class Program:
@@ -95,13 +100,30 @@ class Program:
 
     def bind(self, bindings: Mapping[str, float]) -> None:
         """Set every variable's value from `bindings` and the program's own defaults (raises `BindingError`)."""
-        self.check_names(bindings)
-        missing = [name for name in self.free_variables if name not in bindings]
+        # One look-up per variable finds its value and what is wrong: with a check per pass, binding the half a
+        # million variables of a 1e6-node sum took as long as its backward pass.
+        defaults = self.defaults
+        values: list[float] = []
+        missing: list[str] = []
+        given = 0
+        overridden = False
+        for name in self.variables:
+            value = bindings.get(name, _UNBOUND)
+            if value is not _UNBOUND:
+                given += 1
+                overridden = overridden or name in defaults
+            elif name in defaults:
+                value = defaults[name]
+            else:
+                missing.append(name)
+            values.append(value)
+        if overridden or given != len(bindings):
+            # A name that is no variable, or that the program gives a value itself: the messages name them all.
+            self.check_names(bindings)
         if missing:
             options = " ".join(f"--{name} VALUE" for name in missing)
             raise BindingError(f"no value for {', '.join(missing)}: pass {options}")
-        for name, node in self.variables.items():
-            value = bindings[name] if name in bindings else self.defaults[name]
+        for (name, node), value in zip(self.variables.items(), values, strict=True):
             if not math.isfinite(value):
                 raise BindingError(f"the value of {name} must be a finite number, got {value!r}")
             node.data = float(value)

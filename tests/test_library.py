@@ -60,3 +60,33 @@ def test_micrograd_walkthrough_script_runs_unchanged() -> None:
     finished = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.startswith("ok: loss ")
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "message"),
+    [
+        ("a*b + c", {"a": 1.0}, "no value for b, c: pass --b VALUE --c VALUE"),
+        ("a*b + c", {"a": 1.0, "zz": 2.0}, "no variable named zz in the program (its variables: a, b, c)"),
+        (
+            "b = 2; a*b",
+            {"a": 1.0, "b": 3.0},
+            "b already given a value in the program; drop the option or the assignment",
+        ),
+        ("b = 2; a*b + c", {"b": 3.0, "zz": 1.0}, "no variable named zz in the program (its variables: b, a, c)"),
+        ("a*b", {"a": float("inf"), "b": float("nan")}, "the value of a must be a finite number, got inf"),
+    ],
+)
+def test_binding_reports_the_first_problem(text: str, values: dict[str, float], message: str) -> None:
+    """An unknown name comes first, then a value the program gives itself, then missing values, then the first
+    value that is not finite, whatever else is wrong too."""
+    with pytest.raises(exprgrad.BindingError) as caught:
+        parse(text).bind(values)
+    assert str(caught.value) == message
+
+
+def test_binding_uses_the_programs_own_values_for_the_rest() -> None:
+    """Variables given a value in the program take it; the others take the bindings, each as a float."""
+    program = parse("b = 2; a*b + c")
+    program.bind({"a": 5, "c": -1})
+    assert {name: node.data for name, node in program.variables.items()} == {"b": 2.0, "a": 5.0, "c": -1.0}
+    assert all(type(node.data) is float for node in program.variables.values())
