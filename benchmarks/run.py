@@ -82,6 +82,11 @@ def show(seconds: Sequence[float], scale: float, unit: str) -> str:
     return f"{median:.{digits}f} {unit} ({values[0]:.{digits}f}-{values[-1]:.{digits}f})"
 
 
+def us_per_node(seconds: Sequence[float], nodes: int) -> str:
+    """`show` of times for a graph of `nodes` nodes, in microseconds per node."""
+    return show([t / nodes for t in seconds], 1e6, "us/node")
+
+
 def median(seconds: Sequence[float]) -> float:
     return statistics.median(seconds)
 
@@ -272,9 +277,9 @@ def engine(settings: Settings) -> Iterator[Row]:
             yield Row(
                 "engine",
                 what,
-                show([t / nodes for t in times], 1e6, "us/node"),
+                us_per_node(times, nodes),
                 "micrograd",
-                show([t / nodes for t in theirs], 1e6, "us/node"),
+                us_per_node(theirs, nodes),
                 f"{speedup:.1f}x faster",
                 ">= 5x faster" if has_goal else "",
                 speedup >= 5 if has_goal else None,
@@ -305,7 +310,7 @@ def engine(settings: Settings) -> Iterator[Row]:
     yield Row(
         "engine",
         f"deep chain x = x*w + b, {2 * steps:,} nodes deep",
-        show([t / (2 * steps) for t in deep], 1e6, "us/node"),
+        us_per_node(deep, 2 * steps),
         "micrograd",
         f"RecursionError at {failure:,} nodes deep" if failure else "no failure",
         goal="works",
@@ -329,9 +334,9 @@ def _torch_rows(torch: Any, settings: Settings) -> Iterator[Row]:
     yield Row(
         "engine",
         f"build + backward, balanced, {nodes:,} nodes",
-        show([t / nodes for t in ours], 1e6, "us/node"),
+        us_per_node(ours, nodes),
         "torch (scalars)",
-        show([t / nodes for t in theirs], 1e6, "us/node"),
+        us_per_node(theirs, nodes),
         f"{median(theirs) / median(ours):.1f}x faster",
     )
 
@@ -450,9 +455,9 @@ def text(settings: Settings) -> Iterator[Row]:
             yield Row(
                 "text",
                 f"{shape}, {nodes:,} nodes: parse + evaluate + backward",
-                show([t / nodes for t in ours], 1e6, "us/node"),
+                us_per_node(ours, nodes),
                 "micrograd from Python objects",
-                show([t / nodes for t in theirs], 1e6, "us/node"),
+                us_per_node(theirs, nodes),
                 f"{ratio:.2f}x the time",
                 "<= 1x",
                 ratio <= 1.0,
@@ -466,9 +471,9 @@ def text(settings: Settings) -> Iterator[Row]:
             yield Row(
                 "text",
                 f"{shape}, {nodes:,} nodes: the parse loop alone (callbacks that build nothing)",
-                show([t / nodes for t in loop], 1e6, "us/node"),
+                us_per_node(loop, nodes),
                 "micrograd from Python objects",
-                show([t / nodes for t in theirs], 1e6, "us/node"),
+                us_per_node(theirs, nodes),
                 f"{median(loop) / median(theirs):.2f}x the time",
             )
             if sympy_gave_up:
