@@ -64,13 +64,30 @@ class Settings:
 
 
 def timings(run: Callable[[], object], repeat: int) -> list[float]:
-    """Seconds per call of `run`, `repeat` times, garbage collector on (as users run it)."""
+    """Seconds per call of `run`, `repeat` times, garbage collector on (as users run it).
+
+    Each call is timed until what it made is freed again, for every library alike. exprgrad's graphs are freed by
+    reference counting as soon as `run` returns, inside the clock; micrograd's are reference cycles (each node's
+    `_backward` closure refers to the node), which only the cyclic collector frees, so the clock stops after a
+    collection. Without it, micrograd's teardown was paid after the clock stopped and exprgrad's before.
+
+    The harness's own objects (every peer's imports) are frozen (`gc.freeze`) during each call, so that the
+    collections inside the clock, that last one and those the run triggers, walk only what the run made. The
+    collection after the freeze walks nothing, but resets the collector's count of old objects, which decides when
+    the run's first full collection comes: what the process imported before does not move the figures.
+    """
     results = []
     for _ in range(repeat):
         gc.collect()
-        start = time.perf_counter()
-        run()
-        results.append(time.perf_counter() - start)
+        gc.freeze()
+        try:
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            gc.collect()
+            results.append(time.perf_counter() - start)
+        finally:
+            gc.unfreeze()
     return results
 
 
@@ -262,7 +279,7 @@ def engine(settings: Settings) -> Iterator[Row]:
     sizes = [1_000, 10_000] if settings.quick else [1_000, 10_000, 100_000, 1_000_000]
     for size in sizes:
         leaves = size // 5
-        # Only the count is kept: a graph left alive would be walked by every garbage collection of the timed runs.
+        # Only the count is kept: the timed runs are measured against a heap that holds no graph.
         nodes = balanced_graph(Value, leaves)[1]
         repeat = _repeats(settings, size)
         ours = timings(_build_and_backward(Value, leaves), repeat)
