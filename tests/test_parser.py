@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exprgrad import ParseError, parse
+from exprgrad.parser import folded
 
 
 def value_of(text: str, **bindings: float) -> float:
@@ -172,3 +176,28 @@ def test_error_text_has_the_source_line_and_a_caret() -> None:
         str(caught.value)
         == "prog.txt:2:8: unexpected '*'; expected '(', '+', '-', a name or a number\n  y = a +* b\n         ^"
     )
+
+
+# Every character Python counts as whitespace, and some that make tokens.
+_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+_LABEL_PIECES = st.text(alphabet=st.sampled_from(_WHITESPACE + "ab+*(…é"), max_size=30)
+
+
+def test_the_only_printable_whitespace_is_the_space() -> None:
+    """What `folded`'s fast path rests on: any other whitespace in a label makes it unprintable."""
+    assert [c for c in _WHITESPACE if c.isprintable()] == [" "]
+
+
+@given(_LABEL_PIECES)
+def test_folded_labels_match_a_full_fold(middle: str) -> None:
+    """The fast path of `folded` gives exactly what folding every piece would."""
+    piece = f"x{middle}y"  # a label starts and ends with a token
+    assert folded(piece) == " ".join(piece.split())
+
+
+def test_labels_fold_tabs_and_form_feeds_short_and_elided() -> None:
+    """Whitespace the grammar skips is one space in a label, on both sides of an elision."""
+    assert parse("a\t*\f  b").output.label == "a * b"
+    label = parse("\t +\f".join(f"x{i}" for i in range(30))).output.label
+    assert label.startswith("x0 + x1 + ") and label.endswith(" + x28 + x29") and "…" in label
+    assert "\t" not in label and "\f" not in label and "  " not in label
