@@ -2,7 +2,8 @@
 
 Every measurement is repeated; the table gives the median and the spread (min-max) of each, and the ratio of
 medians against the peer, next to the goal from issue 5. Absolute times drift on shared machines; ratios measured
-in one run do not. Peers: ``pip install -r benchmarks/requirements.txt``.
+in one run do not. Each case runs in a fresh process of its own, and each timing ends when what the run made has
+been freed (`timings`). Peers: ``pip install -r benchmarks/requirements.txt``.
 
 Cases (each a function in CASES; add one there):
   startup  whole-process wall time of the command against a minimal Typer app and ``python -c pass``
