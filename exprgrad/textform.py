@@ -15,10 +15,12 @@ _SPACED = frozenset({"+", "-"})
 
 # An unsigned number as the language writes it (grammars/expr.lark has the same NUMBER).
 NUMBER_PATTERN = r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+# Patterns, not compiled ones: only formulas (explanations, drawings) use them, and compiling both when the module
+# loads cost 0.35 ms of every start. `re` compiles each at its first use and keeps it.
 # Labels that stand inside a formula or a d/d symbol without parentheses: a name or an unsigned number.
-_ATOM = re.compile(rf"[^\W\d]\w*|{NUMBER_PATTERN}")
+_ATOM = rf"[^\W\d]\w*|{NUMBER_PATTERN}"
 # Placeholders in the registry's formulas: x and y are an op's inputs in order, `out` is its own value.
-_PLACEHOLDER = re.compile(r"\b(x|y|out)\b")
+_PLACEHOLDER = r"\b(x|y|out)\b"
 
 
 class Node(Protocol):
@@ -80,13 +82,13 @@ def describe_shallow(node: Node) -> str:
 
 def wrap(text: str) -> str:
     """`text` as it stands inside a formula or a d/d symbol: bare when it is a name, number or call, else in ()."""
-    return text if _ATOM.fullmatch(text) or _is_call(text) else f"({text})"
+    return text if re.fullmatch(_ATOM, text) or _is_call(text) else f"({text})"
 
 
 def _is_call(text: str) -> bool:
     # `tanh(n)` or `log(a + b)`: a name whose opening parenthesis is closed by the text's last character.
     opening = text.find("(")
-    if opening <= 0 or not text.endswith(")") or not _ATOM.fullmatch(text[:opening]):
+    if opening <= 0 or not text.endswith(")") or not re.fullmatch(_ATOM, text[:opening]):
         return False
     depth = 0
     for position in range(opening, len(text)):
@@ -113,4 +115,4 @@ def local_formula(node: Node, position: int) -> str:
         bracketed = formula[match.start() - 1 : match.start()] == "(" and formula[match.end() : match.end() + 1] == ")"
         return name if bracketed else wrap(name)
 
-    return _PLACEHOLDER.sub(substitute, formula)
+    return re.sub(_PLACEHOLDER, substitute, formula)
