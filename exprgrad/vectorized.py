@@ -144,14 +144,14 @@ class BlockEvaluator:
         self.program = program
         self.math = FAST_ARRAY_MATH if fast_math else ARRAY_MATH
         nodes = program.nodes
-        position = {id(node): index for index, node in enumerate(nodes)}
-        self.inputs = [tuple(position[id(child)] for child in node.inputs) for node in nodes]
+        self.inputs = program.input_ids()
         column_of = {name: index for index, name in enumerate(columns)}
         # For a variable read from the block: its column; for every other leaf: its fixed value (set by bind).
         self.leaf_column = [
             column_of.get(node.label) if node.op is None and node.needs_grad else None for node in nodes
         ]
         self.output = program.output_index()
+        position = {id(node): index for index, node in enumerate(nodes)}
         self.gradient_positions = [position[id(node)] for node in program.variables.values()]
 
     def evaluate(self, block: Array) -> tuple[Array, list[Array], Array]:
