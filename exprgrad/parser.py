@@ -25,6 +25,7 @@ from .grammar_tables import LITERALS
 from .lalr import Token, token_start, token_text
 from .ops import ADD, CONSTANTS, DIV, FUNCTIONS, IDENTITY, MUL, NEG, POW, SUB, Op
 from .program import Program
+from .textform import node_text
 
 # Labels of unnamed nodes are their source text; past this length the middle is elided, which keeps labelling
 # constant-time per node however large the expression.
@@ -166,7 +167,20 @@ class _GraphBuilder:
             plural = "" if op.arity == 1 else "s"
             return self._report(f"{name} takes {op.arity} argument{plural}, got {len(arguments)}", start)
         # Each argument is a Span: its node first.
-        return self._node(op, tuple(argument[0] for argument in arguments), start, closing.end())
+        inputs = tuple(argument[0] for argument in arguments)
+        if op.steps:
+            return self._composition(op, inputs, start, closing.end())
+        return self._node(op, inputs, start, closing.end())
+
+    def _composition(self, op: Op, inputs: tuple[Value, ...], start: int, end: int) -> Span:
+        # An op of more inputs than a node has (clamp) is a few nodes; the inner ones are labelled by their op.
+        values = list(inputs)
+        for step_op, positions in op.steps:
+            (node, _, _) = self._node(step_op, tuple(values[p] for p in positions), start, end)
+            node.label = node_text(step_op, [child.label for child in node.inputs])
+            values.append(node)
+        values[-1].label = self._label(start, end)
+        return (values[-1], start, end)
 
     def arguments(self, children: list[Span]) -> list[Span]:
         return children
