@@ -417,7 +417,7 @@ def _op(
     *partials: tuple[Partial, str],
     description: str,
     parameters: tuple[str, ...] = ("x",),
-    domain: str = "every x",
+    domain: str = "",
     conventions: tuple[Convention, ...] = (),
     aliases: tuple[str, ...] = (),
 ) -> Op:
@@ -434,7 +434,7 @@ def _op(
         tuple(f for _, f in partials),
         description=description,
         parameters=parameters,
-        domain=domain,
+        domain=domain or f"every {', '.join(parameters)}",
         conventions=conventions,
         aliases=aliases,
     )
@@ -446,7 +446,7 @@ def _call(
     *partials: tuple[Partial, str],
     description: str,
     parameters: tuple[str, ...] = ("x",),
-    domain: str = "every x",
+    domain: str = "",
     conventions: tuple[Convention, ...] = (),
     aliases: tuple[str, ...] = (),
 ) -> Op:
@@ -638,7 +638,7 @@ ATAN2: Final = _call(
     math.atan2,
     (lambda m, x, y, o: y / m.hypot(x, y) / m.hypot(x, y), "y / hypot(x, y) / hypot(x, y)"),
     (lambda m, x, y, o: -x / m.hypot(x, y) / m.hypot(x, y), "-x / hypot(x, y) / hypot(x, y)"),
-    description="the angle of the point (x=second, y=first): atan2(y, x), in [-pi, pi]",
+    description="the angle of the point (x, y) from the x axis, in [-pi, pi]",
     parameters=("y", "x"),
     domain="every y, x (atan2(0, 0) = 0; no derivative at (0, 0): a math error)",
 )
@@ -729,7 +729,7 @@ CLAMP_MIN: Final = _call(
     (lambda m, x, y, o: m.step(y - x), "step(y - x)"),
     description="x, but at least lo: max(x, lo) with a tie going to x",
     parameters=("x", "lo"),
-    conventions=(Convention("x == lo", "d/dx = 1, d/dlo = 0", _tie, _tie_piece),),
+    conventions=(Convention("x == y", "d/dx = 1, d/dlo = 0", _tie, _tie_piece),),
 )
 CLAMP_MAX: Final = _call(
     "clamp_max",
@@ -738,7 +738,7 @@ CLAMP_MAX: Final = _call(
     (lambda m, x, y, o: m.step(x - y), "step(x - y)"),
     description="x, but at most hi: min(x, hi) with a tie going to x",
     parameters=("x", "hi"),
-    conventions=(Convention("x == hi", "d/dx = 1, d/dhi = 0", _tie, _tie_piece),),
+    conventions=(Convention("x == y", "d/dx = 1, d/dhi = 0", _tie, _tie_piece),),
 )
 # Three inputs do not fit a node's two slots: clamp is clamp_max(clamp_min(x, lo), hi), two nodes.
 CLAMP: Final = Op(
