@@ -131,6 +131,8 @@ class _GraphBuilder:
         # Fresh literal leaves (numbers, pi): an assignment of one makes an input variable.
         self.literals: set[Value] = set()
         self.functions: dict[str, UserFunction] = {}
+        # Where each unknown function is first called: defined later, it gets a message that says so.
+        self.unknown_calls: dict[str, int] = {}
         # The definition whose body is being read, if any.
         self.defining: _Definition | None = None
         # The value of the last statement that is not a definition: the program's output unless one is chosen.
@@ -237,6 +239,7 @@ class _GraphBuilder:
                 return self._expand(function, arguments, start, closing.end())
             if self.defining is not None and name == self.defining.name:
                 return self._report(f"{name} cannot call itself: a function's body uses only earlier functions", start)
+            self.unknown_calls.setdefault(name, start)
             return self._report(f"unknown function {name!r}{_suggestion(name, [*FUNCTIONS, *self.functions])}", start)
         if len(arguments) != op.arity:
             plural = "" if op.arity == 1 else "s"
@@ -302,6 +305,14 @@ class _GraphBuilder:
         while self.nodes and self.nodes[-1] in made:
             self.nodes.pop()
         self._check_function_name(name, position)
+        called = self.unknown_calls.get(name)
+        if called is not None:
+            line, column = line_and_column(self.text, called)
+            self._report(
+                f"{name} is called (line {line}, column {column}) before its definition; define it first",
+                position,
+                replace_at=called,
+            )
         definition = _Definition(name, position, parameters, self)
         for parameter, placeholder in zip(parameters, definition.placeholders, strict=True):
             self.scope[parameter] = placeholder

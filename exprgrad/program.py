@@ -265,7 +265,7 @@ def _unknown_output_message(name: str, program: Program) -> str:
 
     statements = ", ".join(program.computed_names or program.names) or "none"
     if name in program.functions:
-        return f"--output {name}: {name} is a function; an output is a named statement (the program's: {statements})"
+        return f"--output {name}: {name} is a function; name a statement (the program's statements: {statements})"
     close = difflib.get_close_matches(name, list(program.names), n=1)
     hint = f"did you mean {close[0]}? " if close else ""
     return f"--output {name}: no statement or variable named {name} ({hint}the program's statements: {statements})"

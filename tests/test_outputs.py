@@ -98,7 +98,7 @@ def test_an_unknown_output_names_the_statements() -> None:
     )
     with pytest.raises(exprgrad.BindingError, match="given twice"):
         parse(PROGRAM).evaluate(VALUES, outputs=["e", "e"])
-    with pytest.raises(exprgrad.BindingError, match="sq is a function"):
+    with pytest.raises(exprgrad.BindingError, match="sq is a function; name a statement"):
         parse("sq(x) = x*x; L = sq(a)").with_output("sq")
 
 

@@ -164,7 +164,7 @@ def test_a_definition_may_span_lines_inside_parentheses() -> None:
         ("L = a; f(x) = x*a; f = 2", 1, 20, "f is a function (defined on line 1) and cannot be assigned"),
         ("f(x) = x; f + 1", 1, 11, "f is a function: call it as f(...)"),
         ("f(x) = f(x) + 1; f(2)", 1, 8, "f cannot call itself: a function's body uses only earlier functions"),
-        ("L = g(2); g(x) = x", 1, 5, "unknown function 'g'"),
+        ("L = g(2); g(x) = x", 1, 11, "g is called (line 1, column 5) before its definition; define it first"),
         ("f(x) = x*2", 1, 11, "the program only defines functions: add an expression to evaluate, e.g. L = f(x)"),
     ],
 )
