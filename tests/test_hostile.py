@@ -87,7 +87,7 @@ CORPUS: list[tuple[list[str], str | None, int, str]] = [
     (["eval", "abc", "--abd", "1"], None, 2, "did you mean --abc?"),
     (["eval", "a", "-a", "1"], None, 2, "unknown option -a"),
     (["eval", "a", "--1x", "1"], None, 2, "'1x' is not a variable name"),
-    (["eval", "a = 2; a", "--a", "3"], None, 2, "a already given a value in the program"),
+    (["eval", "a = 2; b = a*2", "--b", "3"], None, 2, "b is computed by the program"),
     (["eval", "a", "--var", "=1"], None, 2, "is not a variable name"),
     (["eval", "a", "--var", "a"], None, 2, "--var takes NAME=VALUE"),
     (["eval", "a", "b"], None, 2, "unexpected argument 'b'"),
