@@ -126,7 +126,7 @@ ERRORS = [
     (["a+b", "--a", "1", "--bb", "2"], 2, "did you mean --b?"),
     (["a+b", "-a", "1"], 2, "unknown option -a"),
     (["e = a*b; e + 1", "--a", "1", "--b", "2", "--e", "3"], 2, "e is computed by the program, so it takes no value"),
-    (["tanhh(a)", "--a", "1"], 2, "unknown function 'tanhh' (did you mean tanh? `exprgrad functions` lists them all)"),
+    (["tanhh(a)", "--a", "1"], 2, "unknown function 'tanhh' (did you mean tanh, atanh or tan? `exprgrad functions` lists them all)"),
     (["tanh(a, a)", "--a", "1"], 2, "tanh takes 1 argument, got 2"),
     (["a", "b"], 2, "unexpected argument 'b'"),
     ([], 2, "no program given"),

@@ -53,8 +53,8 @@ CORPUS: list[tuple[list[str], str | None, int, str]] = [
     (["eval", ";;;"], None, 2, "the program is empty"),
     (["eval", "# nothing"], None, 2, "the program is empty"),
     # names and functions
-    (["eval", "tanhh(a)", "--a", "1"], None, 2, "did you mean tanh?"),
-    (["eval", "sigmoyd(a)", "--a", "1"], None, 2, "did you mean sigmoid?"),
+    (["eval", "tanhh(a)", "--a", "1"], None, 2, "did you mean tanh, atanh or tan?"),
+    (["eval", "sigmoyd(a)", "--a", "1"], None, 2, "did you mean sigmoid or log_sigmoid?"),
     (["eval", "foo(a)", "--a", "1"], None, 2, "unknown function 'foo'"),
     (["eval", "tanh()"], None, 2, "tanh takes 1 argument, got 0"),
     (["eval", "exp(a, a)", "--a", "1"], None, 2, "exp takes 1 argument, got 2"),

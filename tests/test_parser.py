@@ -143,7 +143,7 @@ def test_100000_statement_chain() -> None:
         ("a = = b", 1, 5, "unexpected '='"),
         ("", 1, 1, "empty"),
         ("# only a comment", 1, 17, "empty"),
-        ("tanhh(a)", 1, 1, "did you mean tanh?"),
+        ("tanhh(a)", 1, 1, "did you mean tanh, atanh or tan?"),
         ("tanh(a, b)", 1, 1, "tanh takes 1 argument, got 2"),
         ("exp()", 1, 1, "exp takes 1 argument, got 0"),
         ("tanh + 1", 1, 1, "tanh is a function"),
