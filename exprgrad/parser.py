@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import lalr
+from .bindings import rounds_to_zero
 from .engine import Value, constant, new_node
 from .errors import ParseError
 from .grammar_tables import LITERALS
@@ -131,6 +132,8 @@ class _GraphBuilder:
         value = float(text)
         if not math.isfinite(value):
             return self._report(f"the number {text} is too large for a float", start)
+        if rounds_to_zero(text, value):
+            return self._report(f"the number {text} is too small for a float (it would be read as 0)", start)
         return self._literal(value, text, start, token.end())
 
     def name(self, children: list[Token]) -> Span:

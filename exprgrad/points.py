@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TextIO
 
-from .bindings import parse_number
+from .bindings import parse_number, rounds_to_zero
 from .errors import BindingError, EvaluationError, ExprgradError
 from .program import Program
 
@@ -147,19 +147,27 @@ class PointReader:
         if _NOT_A_NUMBER_CHARACTER[delimiter].search(joined):
             return None
         try:
-            return list(map(float, joined.split(delimiter)))
+            values = list(map(float, joined.split(delimiter)))
         except ValueError:
             return None
+        # A nonzero field read as 0 (1e-400) is refused by `row`, as on the command line. Only a field with a
+        # three-digit negative exponent or hundreds of zeros can be one, so blocks of ordinary zeros stay here.
+        if 0.0 in values and _MAY_UNDERFLOW.search(joined):
+            return None
+        return values
 
 
+_MAY_UNDERFLOW = re.compile(r"[eE]-0*\d{3}|0{200}")
 _NOT_A_NUMBER_CHARACTER = {delimiter: re.compile(rf"[^0-9eE.+\-{delimiter}]") for delimiter in (",", "\t")}
 
 
 def _json_object(line: int, text: str) -> dict[str, object]:
     try:
-        document = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
+        document = json.loads(text, object_pairs_hook=_refuse_repeated_keys, parse_float=_json_float)
     except _RepeatedKey as repeated:
         raise RowError(line, f"the key {repeated.args[0]!r} appears twice") from None
+    except _Underflow as underflow:
+        raise RowError(line, f"{underflow.args[0]} is too small for a float (it would be read as 0)") from None
     except ValueError as error:
         raise RowError(line, f"not valid JSON ({error.args[0].split(':')[0]})") from None
     if not isinstance(document, dict):
@@ -169,6 +177,18 @@ def _json_object(line: int, text: str) -> dict[str, object]:
 
 class _RepeatedKey(Exception):
     pass
+
+
+class _Underflow(Exception):
+    pass
+
+
+def _json_float(text: str) -> float:
+    # A nonzero number read as 0 is refused, as in CSV cells and on the command line.
+    value = float(text)
+    if rounds_to_zero(text, value):
+        raise _Underflow(text)
+    return value
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:

@@ -28,9 +28,17 @@ EXIT_OUTPUT = 3
 EXIT_INTERRUPTED = 130
 
 
+def escaped(text: str) -> str:
+    """`text` safe to write to a terminal on one line: each unprintable character (an escape sequence's ESC, a
+    newline, a tab) as its Python escape, ``\\x1b``. Everything a user typed reaches messages through this."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def _report_usage_error(message: str, command: str | None) -> NoReturn:
     where = "exprgrad" if command in (None, "exprgrad") else f"exprgrad {command}"
-    sys.stderr.write(f"exprgrad: error: {message.rstrip('.')} (see {where} --help)\n")
+    sys.stderr.write(f"exprgrad: error: {escaped(message.rstrip('.'))} (see {where} --help)\n")
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -62,7 +70,14 @@ class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
         try:
             return super().resolve_command(ctx, args)
         except UsageError as error:
-            _report_usage_error(error.format_message(), None)
+            message = error.format_message()
+            if "Did you mean" not in message:
+                # `exprgrad "a*b" --a 2`: most likely a program given without its command.
+                import shlex
+
+                suggestion = shlex.join(["exprgrad", "eval", *args])
+                message = f"no such command {args[0]!r}; to evaluate it as a program: {suggestion}"
+            _report_usage_error(message, None)
 
 
 app = typer.Typer(
@@ -70,6 +85,7 @@ app = typer.Typer(
     cls=ExprgradGroup,
     help="The value and every derivative of a small program, for every node, at once.",
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -87,8 +103,18 @@ def fail(error: ExprgradError) -> NoReturn:
         code = EXIT_OUTPUT
     else:
         code = EXIT_USAGE
-    sys.stderr.write(f"exprgrad: error: {error}\n")
+    sys.stderr.write(f"exprgrad: error: {message_text(error)}\n")
     raise typer.Exit(code)
+
+
+def message_text(error: ExprgradError) -> str:
+    """The text of `error` for stderr, with whatever the user typed in it (paths, names, values) `escaped`."""
+    from ..errors import ParseError
+
+    if isinstance(error, ParseError):
+        # Several lines by design (the message, the source line, the caret), each already shown safely.
+        return "\n".join(escaped(line) for line in str(error).split("\n"))
+    return escaped(str(error))
 
 
 def stdout_console() -> "Console":

@@ -13,7 +13,7 @@ import typer.core
 
 from ..bindings import Arguments, is_number, parse_var_option, parse_words
 from ..errors import BindingError
-from .app import PlainUsageErrors
+from .app import PlainUsageErrors, escaped
 
 if TYPE_CHECKING:
     import typer._click as click
@@ -53,7 +53,13 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
             if word == "--":
                 kept.extend(args[index - 1 :])
                 break
-            if word.startswith("--") and "=" not in word and word not in options and following is not None:
+            if (
+                word.startswith("--")
+                and "=" not in word
+                and word not in options
+                and following is not None
+                and not following.startswith("--")
+            ):
                 kept.append(f"{word}={following}")
                 index += 1
             elif looks_like_dash_program(word, following, short_options):
@@ -120,7 +126,8 @@ def read_program(positional: list[str], file: str | None) -> tuple[str, str]:
     if file is not None:
         if positional:
             raise BindingError(f"give the program either as an argument or with -f, not both (got {positional[0]!r})")
-        source_name = "<stdin>" if file == "-" else file
+        # Escaped here because a syntax error shows it in a message of several lines, not escaped as a whole.
+        source_name = "<stdin>" if file == "-" else escaped(file)
         return _read_text_file(file, source_name), source_name
     if not positional:
         raise BindingError('no program given: exprgrad eval "a*b + c" --a 2 --b -3 --c 10')
@@ -169,11 +176,17 @@ def build_program(
 
     set_aside: list[str] = ctx.meta.get(_DASH_PROGRAMS, [])
     words = set_aside + ([program_argument] if program_argument is not None else []) + list(ctx.args)
-    arguments = parse_words(words)
+    try:
+        arguments = parse_words(words)
+    except BindingError:
+        # `grad ... --skip-bad` or `--svg` last: an option of another command, not a variable without a value.
+        _refuse_other_commands_options(ctx, [word[2:].partition("=")[0] for word in words if word[:2] == "--"])
+        raise
     text, source_name = read_program(arguments.positional, file)
     program = parse(text, source_name=source_name)
     parse_var_option(var or [], arguments)
     _suggest_options_for_typos(ctx, program, arguments)
+    _suggest_var_for_option_names(ctx, program, arguments)
     arguments.resolve()
     return program, arguments
 
@@ -184,6 +197,7 @@ def _suggest_options_for_typos(ctx: typer.Context, program: "Program", arguments
         return
     import difflib  # only when a name is unknown: its import costs a millisecond at every start
 
+    _refuse_other_commands_options(ctx, [name for name in arguments.texts if name not in program.variables])
     options = [name[2:] for param in ctx.command.params for name in getattr(param, "opts", []) if name[:2] == "--"]
     for name in arguments.texts:
         if name in program.variables:
@@ -194,3 +208,43 @@ def _suggest_options_for_typos(ctx: typer.Context, program: "Program", arguments
         close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
         if close and not difflib.get_close_matches(name, list(program.variables), n=1):
             raise BindingError(f"--{name} is not a variable of the program; did you mean the option --{close[0]}?")
+
+
+def _suggest_var_for_option_names(ctx: typer.Context, program: "Program", arguments: Arguments) -> None:
+    """A variable named like one of the command's options (`svg`) is given with --var: say so when it has no value."""
+    for param in ctx.command.params:
+        for option in getattr(param, "opts", []):
+            name = option[2:]
+            missing = name in program.variables and name not in program.defaults and name not in arguments.texts
+            if option[:2] == "--" and missing:
+                raise BindingError(
+                    f"no value for {name}: --{name} is an option of {ctx.command.name}; "
+                    f"give the variable with --var {name}=VALUE"
+                )
+
+
+def _refuse_other_commands_options(ctx: typer.Context, names: list[str]) -> None:
+    """`grad ... --format json`: say that the command lacks the option, rather than call `format` a variable."""
+    if not names:
+        return
+    # Only on an error path: building every command's options costs a few milliseconds.
+    import typer.main
+
+    from .app import app
+
+    command = ctx.command
+    own = {name for param in command.params for name in getattr(param, "opts", [])}
+    others: dict[str, list[str]] = {}
+    group = typer.main.get_command(app)
+    for other in getattr(group, "commands", {}).values():
+        for param in other.params:
+            for option in [*getattr(param, "opts", []), *(getattr(param, "secondary_opts", None) or [])]:
+                if option[:2] == "--" and option not in own and other.name not in others.setdefault(option, []):
+                    others[option].append(other.name)
+    for name in names:
+        owners = others.get(f"--{name}")
+        if owners:
+            having = owners[0] if len(owners) == 1 else ", ".join(owners[:-1]) + f" and {owners[-1]}"
+            raise BindingError(
+                f"{command.name} has no --{name} option ({having} {'has' if len(owners) == 1 else 'have'} it)"
+            )
