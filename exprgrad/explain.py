@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .node_keys import node_keys
 from .ops import FLOAT_MATH
 from .program import Evaluation, Program
 from .textform import local_formula, wrap
@@ -65,6 +66,8 @@ class Step:
     # None for a constant, which takes no gradient.
     grad: float | None
     terms: tuple[Term, ...]
+    # The label, followed by the node's id when other nodes share the label (`exprgrad.node_keys`).
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,10 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
     terms: list[list[Term]] = [[] for _ in nodes]
     users = [0] * len(nodes)
     all_input_ids = program.input_ids()
-    # Each label wrapped once: a node used many times would otherwise be re-examined for every use.
-    wrapped = [wrap(node.label) for node in nodes]
+    # Each label wrapped once: a node used many times would otherwise be re-examined for every use. Labels that
+    # several nodes share carry the node's id, so that each symbol names one node.
+    keys = node_keys([node.label for node in nodes])
+    wrapped = [wrap(key) for key in keys]
     symbols = [f"d{wrap(output_name)}/d{name}" for name in wrapped]
     # The same loop as engine.backward, with the same skips and the same order of additions.
     for index in range(len(nodes) - 1, -1, -1):
@@ -127,13 +132,14 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
             )
     order = [output_index] + [index for index in range(len(nodes) - 1, -1, -1) if index != output_index]
     steps = tuple(
-        _step(program, index, output_index, symbols[index], grads[index], terms[index], users[index]) for index in order
+        _step(program, index, output_index, symbols[index], grads[index], terms[index], users[index], keys[index])
+        for index in order
     )
     return Explanation(output=output_name, value=evaluation.value, steps=steps)
 
 
 def _step(
-    program: Program, index: int, output_index: int, symbol: str, grad: float, terms: list[Term], users: int
+    program: Program, index: int, output_index: int, symbol: str, grad: float, terms: list[Term], users: int, key: str
 ) -> Step:
     node = program.nodes[index]
     if index == output_index and node.needs_grad:
@@ -152,4 +158,5 @@ def _step(
         symbol=symbol,
         grad=grad if node.needs_grad else None,
         terms=tuple(terms),
+        key=key,
     )

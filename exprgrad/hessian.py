@@ -20,6 +20,7 @@ from .engine import Value, apply, backward, constant, node_error, topological_or
 from .errors import EvaluationError
 from .ops import COS, EXP, FLOAT_MATH, LOG, POW, SIN, SQRT, DomainError, sign, step
 from .program import Program
+from .textform import local_formula
 
 
 class ValueMath:
@@ -74,6 +75,7 @@ def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[in
     one = constant(1.0)
     grads: dict[int, Value] = {id(root): one}
     node = root
+    position = 0
     try:
         for node in reversed(order):
             grad = grads.get(id(node))
@@ -84,7 +86,8 @@ def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[in
                 # A gradient that is the constant 0 passes nothing back, as in `backward`; and it stays 0 under
                 # every change of the variables, so it contributes nothing to second derivatives either.
                 continue
-            for child, partial in zip(node.inputs, op.partials, strict=True):
+            # `position` is read by the except clause below, which names the formula that failed.
+            for position, (child, partial) in enumerate(zip(node.inputs, op.partials, strict=True)):  # noqa: B007
                 if not child.needs_grad:
                     continue
                 local: Any = partial(VALUE_MATH, *node.inputs, node)
@@ -92,8 +95,13 @@ def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[in
                 previous = grads.get(id(child))
                 grads[id(child)] = contribution if previous is None else previous + contribution
     except (DomainError, ZeroDivisionError, EvaluationError) as error:
-        reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
-        raise node_error(node, f"cannot differentiate twice: {reason}") from None
+        # The failing node belongs to the derivative's formula and has no source text: name the formula instead,
+        # written with the program's labels, and keep only the engine's reason (after its last colon).
+        reason = "division by zero" if isinstance(error, ZeroDivisionError) else str(error).rpartition(": ")[2]
+        formula = local_formula(node, position) if node.op is not None else ""
+        raise node_error(
+            node, f"cannot differentiate twice: its derivative {formula} cannot be computed here ({reason})"
+        ) from None
     return grads
 
 

@@ -41,12 +41,13 @@ def test_json_contract() -> None:
     assert document["gradients"] == {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0}
     nodes = document["nodes"]
     assert [n["id"] for n in nodes] == list(range(len(nodes)))
-    assert nodes[0] == {"id": 0, "label": "a", "op": "", "data": 2.0, "grad": 6.0, "inputs": []}
+    assert nodes[0] == {"id": 0, "label": "a", "op": "", "data": 2.0, "grad": 6.0, "inputs": [], "key": "a"}
     by_label = {n["label"]: n for n in nodes}
     assert by_label["e"]["grad"] == by_label["d"]["grad"] == -2.0
     assert by_label["e"]["op"] == "mul" and by_label["d"]["op"] == "add"
     for node in nodes:
-        assert set(node) == {"id", "label", "op", "data", "grad", "inputs"}
+        assert list(node) == ["id", "label", "op", "data", "grad", "inputs", "key"]
+        assert node["key"] == node["label"]  # no label repeats here
         assert all(i < node["id"] for i in node["inputs"])
 
 
@@ -63,7 +64,15 @@ def test_json_constants_have_null_grad() -> None:
     """A constant takes no gradient: its grad is null, and it is not among the gradients."""
     document = json.loads(run("eval", "2*a", "--a", "3", "--format", "json").stdout)
     assert document["gradients"] == {"a": 2.0}
-    assert document["nodes"][0] == {"id": 0, "label": "2", "op": "", "data": 2.0, "grad": None, "inputs": []}
+    assert document["nodes"][0] == {
+        "id": 0,
+        "label": "2",
+        "op": "",
+        "data": 2.0,
+        "grad": None,
+        "inputs": [],
+        "key": "2",
+    }
 
 
 def test_a_times_a_accumulates() -> None:
