@@ -86,3 +86,36 @@ def test_json_lines_cells_refuse_underflow() -> None:
     assert result.exit_code == 2
     assert result.stdout == '{"a": 0.0, "value": 0.0, "grad_a": 1.0}\n'
     assert result.stderr == "exprgrad: error: line 2: 1e-400 is too small for a float (it would be read as 0)\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["eval", "a", "--a", "1", "--precision", "٣"],
+            "--precision must be a number written with ASCII digits, got '٣' (see exprgrad eval --help)",
+        ),
+        (
+            ["grad", "a", "--a", "1", "--order=２"],
+            "--order must be a number written with ASCII digits, got '２' (see exprgrad grad --help)",
+        ),
+        (
+            ["check", "a", "--a", "1", "--rtol", "1e-400"],
+            "--rtol is too small for a float (it would be read as 0): 1e-400 (see exprgrad check --help)",
+        ),
+        (
+            ["check", "a", "--a", "1", "--atol=١"],
+            "--atol must be a number written with ASCII digits, got '١' (see exprgrad check --help)",
+        ),
+    ],
+)
+def test_numbers_of_options_follow_the_same_rules(args: list[str], message: str) -> None:
+    """--precision, --order, --rtol and --atol refuse other digits and underflow, as values do (Click would not)."""
+    result = run(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"exprgrad: error: {message}\n")
+
+
+def test_ordinary_option_numbers_still_work() -> None:
+    """ASCII option numbers, a zero tolerance and a tiny one that a float holds, are accepted."""
+    assert run("eval", "a", "--a", "1", "--precision", "3").stdout.endswith("a = 1\n")
+    assert run("check", "a", "--a", "1", "--rtol", "0", "--atol=1e-300").exit_code == 0

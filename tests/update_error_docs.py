@@ -100,7 +100,8 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         2,
         (
             "No program, more than one, an unreadable or non-UTF-8 program file, a file over the 16 MiB limit, "
-            "options exprgrad does not have or values it does not take, an option of another command, a program "
+            "options exprgrad does not have or values it does not take (numbers in ASCII digits, none read as 0), an "
+            "option of another command, a program "
             "without its command, picture options with nothing drawn."
         ),
         [
@@ -115,6 +116,8 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad grad "a*b" --a 1 --b 2 --precision 3',
             'exprgrad eval "a" --a 1 --rankdir TB',
             'exprgrad eval "a" --a 1 --color-by-grad --edge-derivatives',
+            'exprgrad check "a" --a 1 --rtol 1e-400',
+            'exprgrad eval "a" --a 1 --precision ٣',
             'exprgrad grad "a*b" --a 1 --b 2 --wrt c',
             'exprgrad check "a" --a 1 --expect a',
         ],

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 import typer.core
 
-from ..bindings import Arguments, is_number, parse_var_option, parse_words
+from ..bindings import Arguments, is_number, parse_var_option, parse_words, rounds_to_zero
 from ..errors import BindingError
-from .app import PlainUsageErrors, escaped
+from .app import PlainUsageErrors, _report_usage_error, escaped
 
 if TYPE_CHECKING:
     import typer._click as click
@@ -43,6 +43,12 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
         }
         options.update(ctx.help_option_names)
         short_options = {name for name in options if not name.startswith("--")}
+        numeric = {
+            name: param.type.name
+            for param in self.params
+            if param.type.name.startswith(("int", "float"))
+            for name in getattr(param, "opts", [])
+        }
         kept: list[str] = []
         set_aside: list[str] = []
         index = 0
@@ -53,6 +59,9 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
             if word == "--":
                 kept.extend(args[index - 1 :])
                 break
+            option, equals, value = word.partition("=")
+            if option in numeric and (equals or following is not None):
+                _check_option_number(option, value if equals else following, numeric[option], self.name)  # type: ignore[arg-type]
             if (
                 word.startswith("--")
                 and "=" not in word
@@ -68,6 +77,15 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
                 kept.append(word)
         ctx.meta[_DASH_PROGRAMS] = set_aside
         return super().parse_args(ctx, kept)
+
+
+def _check_option_number(option: str, text: str, kind: str, command: str | None) -> None:
+    """The numbers of options follow the rules of variables' values: ASCII digits, and no float read as 0 from a
+    nonzero number (Click's int() and float() would read `٣` as 3 and `1e-400` as 0)."""
+    if not text.isascii():
+        _report_usage_error(f"{option} must be a number written with ASCII digits, got {text!r}", command)
+    if kind.startswith("float") and is_number(text) and rounds_to_zero(text, float(text)):
+        _report_usage_error(f"{option} is too small for a float (it would be read as 0): {text}", command)
 
 
 def looks_like_dash_program(word: str, following: str | None, short_options: set[str]) -> bool:
