@@ -85,6 +85,20 @@ def test_a_program_without_a_command_is_pointed_at_eval() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--a", "1", "a*b"], "No such option: --a; to evaluate a program: exprgrad eval --a 1 'a*b'"),
+        (["-a*b", "--a", "1"], "No such option: -a; to evaluate a program: exprgrad eval '-a*b' --a 1"),
+        (["--bogus"], "No such option: --bogus"),
+        (["--verison"], "No such option: --verison (Possible options: --version)"),
+    ],
+)
+def test_an_option_before_any_command(args: list[str], message: str) -> None:
+    """An unknown option before the command, with a word that could be a program, suggests the eval line."""
+    assert _error(*args) == (2, f"exprgrad: error: {message} (see exprgrad --help)\n")
+
+
 def test_a_mistyped_command_keeps_its_suggestion() -> None:
     """A word close to a command name is taken for a typo of it, not for a program."""
     assert _error("evl", "a") == (

@@ -111,6 +111,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "a" --a 1 --format xml',
             "exprgrad nope",
             'exprgrad "a*b" --a 1 --b 2',
+            'exprgrad --a 1 --b 2 "a*b"',
             'exprgrad grad "a*b" --a 1 --b 2 --format json',
             'exprgrad explain "a*b" --a 1 --b 2 --svg t.svg',
             'exprgrad grad "a*b" --a 1 --b 2 --precision 3',

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     # Typer 0.26+ carries its own copy of Click; this is the Context class its commands are typed with.
     import typer._click as click
     from rich.console import Console
+    from typer._click.exceptions import UsageError
 
 EXIT_MATH = 1
 EXIT_CHECK_FAILED = 1
@@ -53,16 +54,32 @@ class PlainUsageErrors:
     def parse_args(self, ctx: "click.Context", args: list[str]) -> list[str]:
         from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
+        given = list(args)  # the parser consumes `args`
         try:
             return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
         except NoArgsIsHelpError:
             raise
         except UsageError as error:
-            _report_usage_error(error.format_message(), self.name)
+            _report_usage_error(self.usage_message(error, given), self.name)
+
+    def usage_message(self, error: "UsageError", args: list[str]) -> str:
+        """The message for a usage error the option parser found in `args`."""
+        return str(error.format_message())
 
 
 class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
-    """The top-level command group: an unknown command is a usage error in the same one-line form."""
+    """The top-level command group: an unknown command is a usage error in the same one-line form, and words that
+    look like a program's (`exprgrad "a*b" --a 2`, `exprgrad --a 2 "a*b"`) are pointed at `exprgrad eval`."""
+
+    def usage_message(self, error: "UsageError", args: list[str]) -> str:
+        """An unknown option before any command (`exprgrad --a 2 "a*b"`) is likely a program's: suggest eval."""
+        from typer._click.exceptions import NoSuchOption
+
+        message = str(error.format_message())
+        # Only with a word that could be the program or a value: `exprgrad --bogus` alone is just a wrong option.
+        if isinstance(error, NoSuchOption) and not error.possibilities and any(word[:2] != "--" for word in args):
+            message = f"{message.rstrip('.')}; to evaluate a program: {_eval_suggestion(args)}"
+        return message
 
     def resolve_command(self, ctx: "click.Context", args: list[str]) -> Any:
         from typer._click.exceptions import UsageError
@@ -72,12 +89,14 @@ class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
         except UsageError as error:
             message = error.format_message()
             if "Did you mean" not in message:
-                # `exprgrad "a*b" --a 2`: most likely a program given without its command.
-                import shlex
-
-                suggestion = shlex.join(["exprgrad", "eval", *args])
-                message = f"no such command {args[0]!r}; to evaluate it as a program: {suggestion}"
+                message = f"no such command {args[0]!r}; to evaluate it as a program: {_eval_suggestion(args)}"
             _report_usage_error(message, None)
+
+
+def _eval_suggestion(args: list[str]) -> str:
+    import shlex
+
+    return shlex.join(["exprgrad", "eval", *args])
 
 
 app = typer.Typer(
