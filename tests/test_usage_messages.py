@@ -203,3 +203,15 @@ def test_skipped_rows_are_escaped() -> None:
         "exprgrad: skipped line 2: a must be a number (like 2, -3.5 or 1e-3), got '1\\x1b[31m'\n"
         "exprgrad: skipped 1 bad row\n"
     )
+
+
+def test_no_escape_sequence_reaches_the_real_stderr(tmp_path: Path) -> None:
+    """Run as a process, a bad --wrt and a missing program file with escape sequences write no ESC byte at all."""
+    script = shutil.which("exprgrad", path=str(Path(sys.executable).parent))
+    assert script is not None
+    for args in (["grad", "a", "--a", "1", "--wrt", f"x{ESC}"], ["eval", "-f", str(tmp_path / f"p{ESC}\x07.txt")]):
+        finished = subprocess.run([script, *args], capture_output=True, timeout=60, check=False)
+        assert (finished.returncode, finished.stdout) == (2, b"")
+        assert finished.stderr.startswith(b"exprgrad: error: ") and finished.stderr.count(b"\n") == 1
+        assert b"\x1b" not in finished.stderr and b"\x07" not in finished.stderr
+        assert b"\\x1b[31m" in finished.stderr
