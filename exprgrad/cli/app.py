@@ -37,7 +37,8 @@ def escaped(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
-def _report_usage_error(message: str, command: str | None) -> NoReturn:
+def report_usage_error(message: str, command: str | None) -> NoReturn:
+    """Print a usage error in exprgrad's one-line form, pointing at the command's help, and exit with code 2."""
     where = "exprgrad" if command in (None, "exprgrad") else f"exprgrad {command}"
     sys.stderr.write(f"exprgrad: error: {escaped(message.rstrip('.'))} (see {where} --help)\n")
     raise typer.Exit(EXIT_USAGE)
@@ -60,7 +61,7 @@ class PlainUsageErrors:
         except NoArgsIsHelpError:
             raise
         except UsageError as error:
-            _report_usage_error(self.usage_message(error, given), self.name)
+            report_usage_error(self.usage_message(error, given), self.name)
 
     def usage_message(self, error: "UsageError", args: list[str]) -> str:
         """The message for a usage error the option parser found in `args`."""
@@ -90,7 +91,7 @@ class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
             message = error.format_message()
             if "Did you mean" not in message:
                 message = f"no such command {args[0]!r}; to evaluate it as a program: {_eval_suggestion(args)}"
-            _report_usage_error(message, None)
+            report_usage_error(message, None)
 
 
 def _eval_suggestion(args: list[str]) -> str:

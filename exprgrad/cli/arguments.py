@@ -13,7 +13,7 @@ import typer.core
 
 from ..bindings import Arguments, is_number, parse_var_option, parse_words, rounds_to_zero
 from ..errors import BindingError
-from .app import PlainUsageErrors, _report_usage_error, escaped
+from .app import PlainUsageErrors, escaped, report_usage_error
 
 if TYPE_CHECKING:
     import typer._click as click
@@ -83,9 +83,9 @@ def _check_option_number(option: str, text: str, kind: str, command: str | None)
     """The numbers of options follow the rules of variables' values: ASCII digits, and no float read as 0 from a
     nonzero number (Click's int() and float() would read `٣` as 3 and `1e-400` as 0)."""
     if not text.isascii():
-        _report_usage_error(f"{option} must be a number written with ASCII digits, got {text!r}", command)
+        report_usage_error(f"{option} must be a number written with ASCII digits, got {text!r}", command)
     if kind.startswith("float") and is_number(text) and rounds_to_zero(text, float(text)):
-        _report_usage_error(f"{option} is too small for a float (it would be read as 0): {text}", command)
+        report_usage_error(f"{option} is too small for a float (it would be read as 0): {text}", command)
 
 
 def looks_like_dash_program(word: str, following: str | None, short_options: set[str]) -> bool:
