@@ -166,8 +166,6 @@ def _json_object(line: int, text: str) -> dict[str, object]:
         document = json.loads(text, object_pairs_hook=_refuse_repeated_keys, parse_float=_json_float)
     except _RepeatedKey as repeated:
         raise RowError(line, f"the key {repeated.args[0]!r} appears twice") from None
-    except _Underflow as underflow:
-        raise RowError(line, f"{underflow.args[0]} is too small for a float (it would be read as 0)") from None
     except ValueError as error:
         raise RowError(line, f"not valid JSON ({error.args[0].split(':')[0]})") from None
     if not isinstance(document, dict):
@@ -179,15 +177,18 @@ class _RepeatedKey(Exception):
     pass
 
 
-class _Underflow(Exception):
-    pass
+class _ReadAsZero(float):
+    """0.0 read from a nonzero JSON number (1e-400): `_json_number` refuses it by name, as a CSV cell is refused."""
+
+    text = ""
 
 
 def _json_float(text: str) -> float:
-    # A nonzero number read as 0 is refused, as in CSV cells and on the command line.
     value = float(text)
     if rounds_to_zero(text, value):
-        raise _Underflow(text)
+        zero = _ReadAsZero(value)
+        zero.text = text
+        return zero
     return value
 
 
@@ -201,6 +202,8 @@ def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 def _json_number(line: int, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RowError(line, f"{name} must be a number, got {json.dumps(value)}")
+    if isinstance(value, _ReadAsZero):
+        raise RowError(line, f"{name} is too small for a float (it would be read as 0): {value.text}")
     number = float(value)
     if not math.isfinite(number):
         raise RowError(line, f"{name} must be a finite number")

@@ -85,7 +85,7 @@ def test_json_lines_cells_refuse_underflow() -> None:
     result = run("eval", "a", "--points", "-", "--format", "json", input='{"a": 0.0}\n{"a": 1e-400}\n')
     assert result.exit_code == 2
     assert result.stdout == '{"a": 0.0, "value": 0.0, "grad_a": 1.0}\n'
-    assert result.stderr == "exprgrad: error: line 2: 1e-400 is too small for a float (it would be read as 0)\n"
+    assert result.stderr == "exprgrad: error: line 2: a is too small for a float (it would be read as 0): 1e-400\n"
 
 
 @pytest.mark.parametrize(
