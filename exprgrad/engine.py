@@ -48,7 +48,15 @@ class Value:
     label: str
     needs_grad: bool
 
-    def __init__(self, data: Number, label: str = "", *, needs_grad: bool = True) -> None:
+    def __init__(
+        self,
+        data: Number,
+        _children: Iterable[Value] | str = (),
+        _op: str = "",
+        label: str = "",
+        *,
+        needs_grad: bool = True,
+    ) -> None:
         self.data = float(data)
         self.grad = 0.0
         self.first = None
@@ -56,6 +64,11 @@ class Value:
         self.op = None
         self.label = label
         self.needs_grad = needs_grad
+        if _children or _op:
+            # micrograd's signature (see exprgrad.micrograd_compat); a string there is a label, Value(2.0, "a").
+            from .micrograd_compat import link_inputs
+
+            link_inputs(self, _children, _op)
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -301,7 +314,7 @@ class Value:
         """Fill in `grad` of every node this one depends on with d(self)/d(node). Calling it again gives the same."""
         backward(self)
 
-    # -- micrograd's private names, so walk-through code that draws graphs runs unchanged ----------------------
+    # -- micrograd's private names, so walk-through code runs unchanged (exprgrad.micrograd_compat) ---------------
 
     @property
     def _prev(self) -> set[Value]:
@@ -310,6 +323,12 @@ class Value:
     @property
     def _op(self) -> str:
         return "" if self.op is None else self.op.symbol
+
+    def _backward(self) -> None:
+        """micrograd's manual step: add grad * d(self)/d(input) to each input's grad (exprgrad.micrograd_compat)."""
+        from .micrograd_compat import local_backward
+
+        local_backward(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

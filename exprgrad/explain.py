@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .mathspace import FLOAT_MATH
+from .node_keys import node_keys
 from .program import Evaluation, Program
 from .sweep import reverse_sweep
 from .textform import local_formula, wrap
@@ -66,6 +67,8 @@ class Step:
     # None for a constant, which takes no gradient.
     grad: float | None
     terms: tuple[Term, ...]
+    # The label, followed by the node's id when other nodes share the label (`exprgrad.node_keys`).
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,10 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
     for input_ids in all_input_ids:
         for child_index in input_ids:
             users[child_index] += 1
-    # Each label wrapped once: a node used many times would otherwise be re-examined for every use.
-    wrapped = [wrap(node.label) for node in nodes]
+    # Each label wrapped once: a node used many times would otherwise be re-examined for every use. Labels that
+    # several nodes share carry the node's id, so that each symbol names one node.
+    keys = node_keys([node.label for node in nodes])
+    wrapped = [wrap(key) for key in keys]
     symbols = [f"d{wrap(output_name)}/d{name}" for name in wrapped]
 
     def record(
@@ -113,13 +118,14 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
     grads = reverse_sweep(nodes, all_input_ids, output_index, evaluation.data, FLOAT_MATH, 1.0, observe=record)
     order = [output_index] + [index for index in range(len(nodes) - 1, -1, -1) if index != output_index]
     steps = tuple(
-        _step(program, index, output_index, symbols[index], grads[index], terms[index], users[index]) for index in order
+        _step(program, index, output_index, symbols[index], grads[index], terms[index], users[index], keys[index])
+        for index in order
     )
     return Explanation(output=output_name, value=evaluation.value, steps=steps)
 
 
 def _step(
-    program: Program, index: int, output_index: int, symbol: str, grad: float, terms: list[Term], users: int
+    program: Program, index: int, output_index: int, symbol: str, grad: float, terms: list[Term], users: int, key: str
 ) -> Step:
     node = program.nodes[index]
     if index == output_index and node.needs_grad:
@@ -138,4 +144,5 @@ def _step(
         symbol=symbol,
         grad=grad if node.needs_grad else None,
         terms=tuple(terms),
+        key=key,
     )

@@ -21,6 +21,7 @@ from .mathspace import FLOAT_MATH, MathNamespace
 from .ops import DomainError, Op
 from .program import Program
 from .sweep import PartialFailed, reverse_sweep
+from .textform import local_formula
 
 
 def _unary(op: Op) -> Callable[[Value], Value]:
@@ -133,9 +134,15 @@ def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[in
     try:
         grads = reverse_sweep(order, inputs, position[id(root)], order, VALUE_MATH, constant(1.0), zero=None)
     except PartialFailed as failure:
+        # The failing node belongs to the derivative's formula and has no source text: name the formula instead,
+        # written with the program's labels, and keep only the engine's reason (after its last colon).
         error = failure.error
-        reason = "its derivative is infinite here" if isinstance(error, ZeroDivisionError) else str(error)
-        raise node_error(order[failure.position], f"cannot differentiate twice: {reason}") from None
+        node = order[failure.position]
+        reason = "division by zero" if isinstance(error, ZeroDivisionError) else str(error).rpartition(": ")[2]
+        formula = local_formula(node, failure.slot)
+        raise node_error(
+            node, f"cannot differentiate twice: its derivative {formula} cannot be computed here ({reason})"
+        ) from None
     return {id(node): grad for node, grad in zip(order, grads, strict=True) if grad is not None}
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import lalr
+from .bindings import rounds_to_zero
 from .engine import Value, constant, new_node
 from .errors import ParseError
 from .grammar_tables import LITERALS, NAME_PATTERN
@@ -104,7 +105,7 @@ class _Definition:
         self.name = name
         self.position = position
         self.parameters = tuple(parameters)
-        self.placeholders = tuple(Value(math.nan, parameter) for parameter in parameters)
+        self.placeholders = tuple(Value(math.nan, label=parameter) for parameter in parameters)
         # What the parameters hide while the body is read, put back when it ends.
         self.shadowed = {parameter: builder.scope.get(parameter) for parameter in parameters}
         # The body's nodes are the ones appended from here on (less the program variables it names first).
@@ -204,6 +205,8 @@ class _GraphBuilder:
         value = float(text)
         if not math.isfinite(value):
             return self._report(f"the number {text} is too large for a float", start)
+        if rounds_to_zero(text, value):
+            return self._report(f"the number {text} is too small for a float (it would be read as 0)", start)
         return self._literal(value, text, start, token.end())
 
     def name(self, children: list[Token]) -> Span:
@@ -220,7 +223,7 @@ class _GraphBuilder:
         if name in FUNCTIONS or name in self.functions:
             stand_in = self._report(f"{name} is a function: call it as {name}(...)", start)
             return (stand_in[0], start, end)
-        node = Value(math.nan, name)
+        node = Value(math.nan, label=name)
         self.nodes.append(node)
         self.scope[name] = self.variables[name] = node
         self.named.add(node)
@@ -462,7 +465,7 @@ class _GraphBuilder:
         # A fresh literal is a constant leaf: the cheap test first, since most statements assign an expression.
         if node.op is None and not node.needs_grad and self._take_fresh_literal(node):
             # `b = -3`: an input variable with a value given in the program.
-            node = Value(node.data, name)
+            node = Value(node.data, label=name)
             self.nodes.append(node)
             self.variables[name] = node
             self.defaults[name] = node.data

@@ -41,12 +41,13 @@ def test_json_contract() -> None:
     assert document["gradients"] == {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0}
     nodes = document["nodes"]
     assert [n["id"] for n in nodes] == list(range(len(nodes)))
-    assert nodes[0] == {"id": 0, "label": "a", "op": "", "data": 2.0, "grad": 6.0, "inputs": []}
+    assert nodes[0] == {"id": 0, "label": "a", "op": "", "data": 2.0, "grad": 6.0, "inputs": [], "key": "a"}
     by_label = {n["label"]: n for n in nodes}
     assert by_label["e"]["grad"] == by_label["d"]["grad"] == -2.0
     assert by_label["e"]["op"] == "mul" and by_label["d"]["op"] == "add"
     for node in nodes:
-        assert set(node) == {"id", "label", "op", "data", "grad", "inputs"}
+        assert list(node) == ["id", "label", "op", "data", "grad", "inputs", "key"]
+        assert node["key"] == node["label"]  # no label repeats here
         assert all(i < node["id"] for i in node["inputs"])
 
 
@@ -63,7 +64,15 @@ def test_json_constants_have_null_grad() -> None:
     """A constant takes no gradient: its grad is null, and it is not among the gradients."""
     document = json.loads(run("eval", "2*a", "--a", "3", "--format", "json").stdout)
     assert document["gradients"] == {"a": 2.0}
-    assert document["nodes"][0] == {"id": 0, "label": "2", "op": "", "data": 2.0, "grad": None, "inputs": []}
+    assert document["nodes"][0] == {
+        "id": 0,
+        "label": "2",
+        "op": "",
+        "data": 2.0,
+        "grad": None,
+        "inputs": [],
+        "key": "2",
+    }
 
 
 def test_a_times_a_accumulates() -> None:
@@ -126,7 +135,11 @@ ERRORS = [
     (["a+b", "--a", "1", "--bb", "2"], 2, "did you mean --b?"),
     (["a+b", "-a", "1"], 2, "unknown option -a"),
     (["e = a*b; e + 1", "--a", "1", "--b", "2", "--e", "3"], 2, "e is computed by the program, so it takes no value"),
-    (["tanhh(a)", "--a", "1"], 2, "unknown function 'tanhh' (did you mean tanh, atanh or tan? `exprgrad functions` lists them all)"),
+    (
+        ["tanhh(a)", "--a", "1"],
+        2,
+        "unknown function 'tanhh' (did you mean tanh, atanh or tan? `exprgrad functions` lists them all)",
+    ),
     (["tanh(a, a)", "--a", "1"], 2, "tanh takes 1 argument, got 2"),
     (["a", "b"], 2, "unexpected argument 'b'"),
     ([], 2, "no program given"),
@@ -194,7 +207,7 @@ def test_every_command_has_help() -> None:
         assert option in help_text
 
 
-ALL_COMMANDS = ["eval", "explain", "grad", "check"]
+ALL_COMMANDS = ["eval", "explain", "grad", "check", "functions"]
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,10 @@ and fails if one of them no longer matches; `python -m tests.update_error_docs` 
 | 3 | an output file or drawing could not be made |
 | 130 | interrupted by Ctrl-C (`exprgrad: interrupted`; no half-written file is left) |
 | SIGPIPE | stdout was closed early (`exprgrad ... \\| head -1`): the process ends quietly, as shells expect |
+
+Whatever you typed that a message repeats (a path, a name, a value, a `--points` field) is shown with each
+unprintable character as its escape, `\\x1b` or `\\n`: a message never sends a control sequence to the terminal, and
+it stays on one line.
 """
 
 # (title, exit code, what the section covers, the commands shown)
@@ -108,15 +112,22 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "e = a*b; L = e + c" --a 1 --b 2 --c 3 --output e --output L --order 2 --format csv',
         ],
     ),
-    ("Numbers in the program", 2, "A literal that does not fit in a double.", ['exprgrad eval "1e999"']),
+    (
+        "Numbers in the program",
+        2,
+        "A literal that does not fit in a double: too large, or a nonzero number that would be read as 0.",
+        ['exprgrad eval "1e999"', 'exprgrad eval "a*1e-400" --a 1'],
+    ),
     (
         "Variable values",
         2,
         (
             "Missing values (all named, with the options to pass; for `e`, a word on Euler's number), a value that "
-            "is not a finite number in the language's syntax, a value given twice, a name that is not a variable "
-            "(with a suggestion) or that the program computes, a single-dash option. A value written in the "
-            "program is a default, which the command line may override."
+            "is not a finite number in the language's syntax (ASCII digits only; nothing a float would hold as "
+            "infinity or as 0), a value given twice, a name that is not a variable (with a suggestion) or that the "
+            "program computes, a single-dash option, an option without its value, a variable named like an option "
+            "of the command (given with --var). A value written in the program is a default, which the command line "
+            "may override."
         ),
         [
             'exprgrad eval "a*b + c" --a 2',
@@ -128,6 +139,10 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "e = a*b; e + 1" --a 1 --b 2 --e 3',
             'exprgrad eval "2*e"',
             'exprgrad eval "a" --a',
+            'exprgrad eval "a*b" --a --b 2',
+            'exprgrad eval "a" --a 1e-400',
+            'exprgrad eval "a" --a ١٢',
+            'exprgrad eval "svg*2" --svg 3',
         ],
     ),
     (
@@ -135,7 +150,9 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         2,
         (
             "No program, more than one, an unreadable or non-UTF-8 program file, a file over the 16 MiB limit, "
-            "options exprgrad does not have or values it does not take."
+            "options exprgrad does not have or values it does not take (numbers in ASCII digits, none read as 0), an "
+            "option of another command, a program "
+            "without its command, picture options with nothing drawn."
         ),
         [
             "exprgrad eval",
@@ -143,6 +160,15 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "exprgrad eval -f missing.txt",
             'exprgrad eval "a" --a 1 --format xml',
             "exprgrad nope",
+            'exprgrad "a*b" --a 1 --b 2',
+            'exprgrad --a 1 --b 2 "a*b"',
+            'exprgrad grad "a*b" --a 1 --b 2 --format json',
+            'exprgrad explain "a*b" --a 1 --b 2 --svg t.svg',
+            'exprgrad grad "a*b" --a 1 --b 2 --precision 3',
+            'exprgrad eval "a" --a 1 --rankdir TB',
+            'exprgrad eval "a" --a 1 --color-by-grad --edge-derivatives',
+            'exprgrad check "a" --a 1 --rtol 1e-400',
+            'exprgrad eval "a" --a 1 --precision ٣',
             'exprgrad grad "a*b" --a 1 --b 2 --wrt c',
             'exprgrad check "a" --a 1 --expect a',
         ],
@@ -160,6 +186,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "exprgrad eval \"a*b\" --points - <<< $'a,b\\n1,x'",
             "exprgrad eval \"a*b\" --points - <<< $'a,q\\n1,2'",
             "exprgrad eval \"log(a)*b\" --points - --skip-bad <<< $'a,b\\n1,x\\n2,3'",
+            "exprgrad eval \"a*b\" --points - <<< $'a,b\\n1,1e-400'",
             'exprgrad eval "a*b" --a 1 --b 2 --fast-math',
         ],
     ),
@@ -178,6 +205,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "a**b" --a -8 --b 0.5',
             'exprgrad eval "exp(a)" --a 1000',
             'exprgrad eval "a*b" --a 1e200 --b 1e200',
+            'exprgrad eval "a**b" --a 0 --b 0 --order 2',
             "exprgrad eval \"log(a)\" --points - <<< $'a\\n1\\n0'",
         ],
     ),

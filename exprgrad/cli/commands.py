@@ -9,7 +9,7 @@ import typer
 
 from ..bindings import Arguments, parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, app, fail, stdout_console
+from .app import EXIT_CHECK_FAILED, app, fail, message_text, stdout_console
 from .arguments import (
     BINDING_CONTEXT,
     FileOption,
@@ -59,7 +59,10 @@ def eval_command(
         ),
     ] = None,
     precision: Annotated[
-        int | None, typer.Option(min=1, max=17, help="Significant digits in the table and drawings (default: exact).")
+        int | None,
+        typer.Option(
+            min=1, max=17, help="Significant digits in the table (default: exact) and in drawings (default: 6)."
+        ),
     ] = None,
     svg: Annotated[Path | None, typer.Option(metavar="PATH", help="Draw the graph as SVG to PATH.")] = None,
     dot: Annotated[Path | None, typer.Option(metavar="PATH", help="Write the graph's DOT source to PATH.")] = None,
@@ -84,9 +87,16 @@ def eval_command(
     var: VarOption = None,
     order: Annotated[int, typer.Option(min=1, max=2, help="2 adds the Hessian (second derivatives).")] = 1,
     png: Annotated[Path | None, typer.Option(metavar="PATH", help="Draw the graph as PNG (needs Graphviz).")] = None,
-    rankdir: Annotated[str, typer.Option(metavar="DIR", help="Drawing direction: LR, TB, RL or BT.")] = "LR",
-    color_by_grad: Annotated[bool, typer.Option(help="Colour values by gradient, with a legend.")] = False,
-    edge_derivatives: Annotated[bool, typer.Option(help="Label edges with local derivatives.")] = False,
+    rankdir: Annotated[
+        str | None,
+        typer.Option(metavar="DIR", help="Drawing direction: LR (default), TB, RL or BT.", show_default=False),
+    ] = None,
+    color_by_grad: Annotated[
+        bool, typer.Option(help="Colour values by gradient, with a legend (with --svg, --png or --dot).")
+    ] = False,
+    edge_derivatives: Annotated[
+        bool, typer.Option(help="Label edges with local derivatives (with --svg, --png or --dot).")
+    ] = False,
     outputs: OutputsOption = None,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node); optionally draw the graph.
@@ -99,10 +109,18 @@ def eval_command(
         if several:
             _eval_several(program, arguments, several, output_format, precision, order, points, (svg, dot, png))
             return
-        if rankdir != "LR":  # the default needs no check, and the drawing module no import
+        if rankdir is not None:  # the default needs no check, and the drawing module no import
             from ..dot import check_rankdir
 
             check_rankdir(rankdir)
+        _refuse_picture_options_without_picture(
+            {
+                "--rankdir": rankdir is not None,
+                "--color-by-grad": color_by_grad,
+                "--edge-derivatives": edge_derivatives,
+            },
+            drawn=svg is not None or dot is not None or png is not None,
+        )
         if points is not None:
             drawings = (svg, dot, png)
             _eval_points(
@@ -116,7 +134,7 @@ def eval_command(
         evaluation = program.evaluate(arguments.values)
         hessian = program.hessian(arguments.values) if order == 2 else None
         if dot is not None or svg is not None or png is not None:
-            style = {"rankdir": rankdir, "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
+            style = {"rankdir": rankdir or "LR", "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
             _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style)
     except ExprgradError as error:
         fail(error)
@@ -180,6 +198,14 @@ def _eval_several(
             print_hessian(console, name, hessian, precision)
 
 
+def _refuse_picture_options_without_picture(given: dict[str, bool], *, drawn: bool) -> None:
+    # An option that changes nothing would let a user believe it did: a usage error, as for --fast-math.
+    options = [name for name, was_given in given.items() if was_given]
+    if options and not drawn:
+        verb = "applies" if len(options) == 1 else "apply"
+        raise BindingError(f"{' and '.join(options)} {verb} to drawings only: add --svg, --png or --dot")
+
+
 def _eval_points(
     program: "Program",
     arguments: Arguments,
@@ -210,7 +236,7 @@ def _eval_points(
         raise BindingError(f"cannot read {points}: {error.strerror}") from None
 
     def report_skipped(error: RowError) -> None:
-        sys.stderr.write(f"exprgrad: skipped {error}\n")
+        sys.stderr.write(f"exprgrad: skipped {message_text(error)}\n")
 
     try:
         _, skipped = stream_points(
