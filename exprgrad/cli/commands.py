@@ -106,9 +106,14 @@ def eval_command(
         sys.stdout.write(evaluation_table_text(program, evaluation, delimiter))
     else:
         from ..render import plain_table, print_hessian, print_table
+        from .standard_streams import output_is_unicode
 
         # Off a terminal the table is drawn without importing Rich (see render.plain_table).
-        text = None if sys.stdout.isatty() or hessian is not None else plain_table(program, evaluation, precision)
+        text = (
+            None
+            if sys.stdout.isatty() or hessian is not None
+            else plain_table(program, evaluation, precision, ascii_only=not output_is_unicode())
+        )
         if text is not None:
             sys.stdout.write(text)
         else:
