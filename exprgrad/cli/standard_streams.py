@@ -13,9 +13,11 @@ Three faults are handled here, once, for every command and for Click's own `--he
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import io
 import os
+import stat
 import sys
 from typing import TYPE_CHECKING
 
@@ -56,7 +58,9 @@ def escape_unencodable(error: UnicodeError) -> tuple[str, int]:
 class CheckedOutput(io.FileIO):
     """File descriptor 1, whose write errors become `OutputStreamError`; after the first, writes are dropped.
 
-    Dropping matters at exit: Python flushes stdout once more, and a second failure would print a warning.
+    Dropping matters at exit: Python flushes stdout once more, and a second failure would print a warning. When
+    stdout is a regular file (`> out.csv` on a disk that fills up), the file is cut back to its last complete
+    line, so that a reader never takes a half-written row for a whole one.
     """
 
     def __init__(self, descriptor: int, *, closed_at_start: bool = False) -> None:
@@ -65,19 +69,41 @@ class CheckedOutput(io.FileIO):
             OutputStreamError(errno.EBADF, "it is closed") if closed_at_start else None
         )
         self.reported = False
+        # Where this process's output starts in the file and where its last complete line ends (regular files).
+        self.position: int | None = None
+        self.line_end = 0
+        if not closed_at_start:
+            try:
+                if stat.S_ISREG(os.fstat(descriptor).st_mode):
+                    self.position = self.line_end = os.lseek(descriptor, 0, os.SEEK_CUR)
+            except OSError:
+                pass
 
     def write(self, data: ReadableBuffer, /) -> int:
         """Write `data` to the descriptor, or raise `OutputStreamError` (once) if it cannot be written."""
-        size = memoryview(data).nbytes
+        view = memoryview(data)
         if self.failure is None:
             try:
-                return super().write(data)
+                written = super().write(view)
             except OSError as error:
                 self.failure = OutputStreamError(error.errno or errno.EIO, error.strerror or str(error))
+                self._cut_to_last_line()
+            else:
+                if self.position is not None and written:
+                    newline = view[:written].tobytes().rfind(b"\n")
+                    if newline >= 0:
+                        self.line_end = self.position + newline + 1
+                    self.position += written
+                return written
         if self.reported:
-            return size
+            return view.nbytes
         self.reported = True
         raise self.failure
+
+    def _cut_to_last_line(self) -> None:
+        if self.position is not None and self.position > self.line_end:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fileno(), self.line_end)
 
     def isatty(self) -> bool:
         """False for a stream that was closed at start (its descriptor now holds /dev/null)."""
