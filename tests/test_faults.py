@@ -416,3 +416,19 @@ def test_memory_grows_linearly_with_the_program(tmp_path: Path) -> None:
         growth.append(_peak_memory_mib("eval", "-f", str(program), "--a", "1", "--format", "json") - start_up)
     assert growth[0] > 0
     assert growth[1] / growth[0] < 5, (growth, start_up)
+
+
+def test_json_time_grows_linearly_with_the_nodes() -> None:
+    """Building the JSON document of 4x the nodes takes under 6x the CPU time (the collector once made it worse)."""
+    from exprgrad.formats import evaluation_json
+    from exprgrad.parser import parse
+
+    seconds = []
+    for size in (10_000, 40_000):
+        program = parse("-" * size + "a")
+        evaluation = program.evaluate({"a": 1.0})
+        started = time.process_time()
+        text = evaluation_json(program, evaluation)
+        seconds.append(time.process_time() - started)
+        assert text.count('"id"') == size + 1
+    assert seconds[1] / seconds[0] < 6, seconds
