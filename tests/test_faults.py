@@ -369,7 +369,7 @@ def test_a_hard_linked_target_is_replaced_by_a_new_file(tmp_path: Path) -> None:
     assert (tmp_path / "other.dot").read_text() == "old"
 
 
-@pytest.mark.parametrize("size", [1_000_000, 8_000_000])
+@pytest.mark.parametrize("size", [100_000, 1_000_000])
 def test_a_syntax_error_on_a_huge_line_prints_a_window(size: int, tmp_path: Path) -> None:
     """A one-line program of megabytes with a bad last character: a message of a few hundred bytes, any size."""
     program = tmp_path / "bad.txt"
@@ -385,7 +385,7 @@ def test_a_syntax_error_on_a_huge_line_prints_a_window(size: int, tmp_path: Path
 def test_a_huge_unknown_name_is_cut_in_the_message(tmp_path: Path) -> None:
     """An unknown function whose name is megabytes long: the message shows its ends, not all of it."""
     program = tmp_path / "bad.txt"
-    program.write_text("f" * 2_000_000 + "(x)")
+    program.write_text("f" * 1_000_000 + "(x)")
     result = shell(f"exprgrad eval -f {program} --x 1")
     assert result.returncode == 2
     assert len(result.stderr) < 400
