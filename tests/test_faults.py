@@ -111,9 +111,10 @@ def test_a_closed_stdout_is_an_output_error(arguments: str) -> None:
     assert result.returncode == 3
 
 
-def test_a_closed_stdin_is_a_read_error() -> None:
-    """`-f -` with stdin closed (`<&-`): exit 2 and a message, not an AttributeError or an empty program."""
-    result = shell("exprgrad eval -f - <&-")
+@pytest.mark.parametrize("arguments", ["eval -f -", "eval a --points -"])
+def test_a_closed_stdin_is_a_read_error(arguments: str) -> None:
+    """`-f -` or `--points -` with stdin closed (`<&-`): exit 2 and a message, not a traceback or an empty input."""
+    result = shell(f"exprgrad {arguments} <&-")
     assert_one_line_error(result.stderr, "standard input is closed")
     assert result.returncode == 2
 

@@ -169,6 +169,9 @@ def _eval_points(
             on_bad_row=report_skipped if skip_bad else None,
             fast_math=fast_math,
         )
+    except OSError as error:
+        # Reading failed midway (a closed stdin, an I/O error); stdout's failures are not OSErrors (standard_streams).
+        raise BindingError(f"cannot read {points}: {error.strerror or error}") from None
     finally:
         if source is not sys.stdin.buffer:
             source.close()
