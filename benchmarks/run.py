@@ -13,6 +13,7 @@ Cases (each a function in CASES; add one there):
            objects, and SymPy (parse_expr + diff + evaluate) where it survives; the parse loop alone, for scale
   points   --points over many rows: the compute against hand-written vectorised NumPy, and end to end (CSV in,
            CSV out) against a NumPy script; the pure-Python row path as the baseline it replaces
+  limits   peak memory of whole commands on the largest program the input limit admits (one node per byte)
 """
 
 from __future__ import annotations
@@ -667,11 +668,34 @@ def points(settings: Settings) -> Iterator[Row]:
         os.unlink(path)
 
 
+def limits(settings: Settings) -> Iterator[Row]:
+    """Peak memory of whole commands at the input limit, against the 2 GB the README promises (--quick: 1/16)."""
+    from exprgrad.cli import MAX_PROGRAM_BYTES
+
+    size = MAX_PROGRAM_BYTES // (16 if settings.quick else 1)
+    handle, path = tempfile.mkstemp(suffix=".txt")
+    with os.fdopen(handle, "w") as stream:
+        stream.write("-" * (size - 1) + "a")  # the densest program there is: one node per byte
+    try:
+        for words in (["eval"], ["eval", "--format", "json"], ["grad"]):
+            seconds, megabytes = _process_seconds_and_memory([EXPRGRAD, *words, "-f", path, "--a", "1"])
+            yield Row(
+                "limits",
+                f"{' '.join(words)}, a {size:,}-byte program ({size:,} nodes): peak memory ({seconds:.0f} s)",
+                f"{megabytes:,.0f} MiB ({megabytes * 2**20 / size:,.0f} B/node)",
+                goal="< 2 GB at the limit",
+                met=megabytes * 2**20 * (MAX_PROGRAM_BYTES / size) < 2e9,
+            )
+    finally:
+        os.unlink(path)
+
+
 CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {
     "startup": startup,
     "engine": engine,
     "text": text,
     "points": points,
+    "limits": limits,
 }
 
 

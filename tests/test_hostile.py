@@ -254,7 +254,7 @@ def test_a_large_program_file_is_refused_with_a_message(tmp_path: Path) -> None:
         stream.truncate(MAX_PROGRAM_BYTES + 10)
     result = run("eval", "-f", str(path))
     assert result.exit_code == 2
-    assert "larger than the 16 MiB" in result.stderr
+    assert "larger than the 1 MiB" in result.stderr
 
 
 def test_a_million_node_program_works() -> None:

@@ -6,9 +6,10 @@ fails while the page and the program disagree.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from .cli_helpers import run, split_example
+from .cli_helpers import needs_shell, run, run_in_shell, split_example
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 
@@ -23,13 +24,18 @@ and fails if one of them no longer matches; `python -m tests.update_error_docs` 
 | 0 | success |
 | 1 | a math error (domain, overflow, infinite derivative); for `check`, a gradient that disagrees |
 | 2 | a usage error: the program text, a name, a value, an option, a `--points` row |
-| 3 | an output file or drawing could not be made |
+| 3 | output could not be written: an output file or drawing, or standard output (a full disk, a closed stream) |
+| 5 | out of memory |
 | 130 | interrupted by Ctrl-C (`exprgrad: interrupted`; no half-written file is left) |
+| 129, 143 | stopped by SIGHUP or SIGTERM (`exprgrad: stopped by SIGTERM`): 128 + the signal's number, and, as for \
+Ctrl-C, no half-written or temporary file is left |
 | SIGPIPE | stdout was closed early (`exprgrad ... \\| head -1`): the process ends quietly, as shells expect |
 
 Whatever you typed that a message repeats (a path, a name, a value, a `--points` field) is shown with each
 unprintable character as its escape, `\\x1b` or `\\n`: a message never sends a control sequence to the terminal, and
 it stays on one line.
+
+Examples that set up a fault (a full disk, a closed stream, a limit) run in bash in an empty folder.
 """
 
 # (title, exit code, what the section covers, the commands shown)
@@ -149,10 +155,9 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         "Command-line usage",
         2,
         (
-            "No program, more than one, an unreadable or non-UTF-8 program file, a file over the 16 MiB limit, "
+            "No program, more than one, an unreadable or non-UTF-8 program file, a file over the 1 MiB limit, "
             "options exprgrad does not have or values it does not take (numbers in ASCII digits, none read as 0), an "
-            "option of another command, a program "
-            "without its command, picture options with nothing drawn."
+            "option of another command, a program without its command, picture options with nothing drawn."
         ),
         [
             "exprgrad eval",
@@ -224,6 +229,45 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         ),
         ['exprgrad eval "a" --a 1 --svg missing/graph.svg', 'exprgrad eval "a" --a 1 --dot /proc/graph.dot'],
     ),
+    (
+        "Output that cannot be written",
+        3,
+        (
+            "Standard output on a full disk or closed (for every command, `--help` and `--version` too); a FIFO "
+            "that no process reads (refused at once rather than waited on); a read-only file, which `--force` "
+            "replaces; a `dot` that exits without error but writes nothing (the old picture stays). When stdout is "
+            "a regular file on a disk that fills up, it is cut back to its last complete line. If the in-process "
+            "Graphviz cannot start (`ulimit -v` under about 4.3 GB, `ulimit -f`), the message is `the in-process "
+            "Graphviz could not start: ...` with the runtime's reason, also exit 3."
+        ),
+        [
+            'exprgrad eval "a*b" --a 1 --b 2 > /dev/full',
+            "exprgrad --version > /dev/full",
+            'exprgrad eval "a*b" --a 1 --b 2 >&-',
+            'mkfifo pipe.dot; exprgrad eval "a*b" --a 1 --b 2 --dot pipe.dot',
+            'echo old > g.dot; chmod 444 g.dot; exprgrad eval "a*b" --a 1 --b 2 --dot g.dot',
+            "printf '#!/bin/sh\\ncat > /dev/null\\n' > dot; chmod +x dot; "
+            'PATH=.:$PATH exprgrad eval "a*b" --a 1 --b 2 --svg g.svg',
+        ],
+    ),
+    (
+        "Inputs that cannot be read or would be overwritten",
+        2,
+        (
+            "A program read from a closed stdin; an output path that is the program file (the same path, a "
+            "symbolic link or a hard link to it), which exprgrad refuses rather than destroy the program."
+        ),
+        [
+            "exprgrad eval -f - <&-",
+            'echo "a*b" > prog.txt; exprgrad eval -f prog.txt --a 1 --b 2 --dot prog.txt',
+        ],
+    ),
+    (
+        "Out of memory",
+        4,
+        "The process may not have the memory the program needs (here a million nodes in 300 MB of address space).",
+        ["python3 -c \"print('-' * 1000000 + 'a')\" > big.txt; ulimit -v 300000; exprgrad eval -f big.txt --a 1"],
+    ),
 ]
 
 
@@ -233,13 +277,18 @@ def render_page() -> str:
     for title, code, text, commands in SECTIONS:
         lines += [f"## {title} (exit {code})", "", text, "", "```console"]
         for command in commands:
-            words, stdin = split_example(command)
-            result = run(*words[1:], input=stdin)
+            if needs_shell(command):
+                with tempfile.TemporaryDirectory() as folder:
+                    output, exit_code = run_in_shell(command, Path(folder))
+            else:
+                words, stdin = split_example(command)
+                result = run(*words[1:], input=stdin)
+                output, exit_code = result.stdout + result.stderr, result.exit_code
             lines.append(f"$ {command}")
-            body = (result.stdout + result.stderr).rstrip("\n")
+            body = output.rstrip("\n")
             if body:
                 lines.append(body)
-            lines.append(f"[exit {result.exit_code}]")
+            lines.append(f"[exit {exit_code}]")
         lines += ["```", ""]
     return "\n".join(lines)
 

@@ -98,6 +98,9 @@ def eval_command(
         bool, typer.Option(help="Label edges with local derivatives (with --svg, --png or --dot).")
     ] = False,
     outputs: OutputsOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --svg, --png and --dot files even when they are read-only.")
+    ] = False,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node); optionally draw the graph.
 
@@ -135,7 +138,7 @@ def eval_command(
         hessian = program.hessian(arguments.values) if order == 2 else None
         if dot is not None or svg is not None or png is not None:
             style = {"rankdir": rankdir or "LR", "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
-            _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style)
+            _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style, program_file=file, force=force)
     except ExprgradError as error:
         fail(error)
     if output_format is OutputFormat.json:
@@ -149,9 +152,14 @@ def eval_command(
         sys.stdout.write(evaluation_table_text(program, evaluation, delimiter))
     else:
         from ..render import plain_table, print_hessian, print_table
+        from .standard_streams import output_is_unicode
 
         # Off a terminal the table is drawn without importing Rich (see render.plain_table).
-        text = None if sys.stdout.isatty() or hessian is not None else plain_table(program, evaluation, precision)
+        text = (
+            None
+            if sys.stdout.isatty() or hessian is not None
+            else plain_table(program, evaluation, precision, ascii_only=not output_is_unicode())
+        )
         if text is not None:
             sys.stdout.write(text)
         else:
@@ -249,6 +257,9 @@ def _eval_points(
             on_bad_row=report_skipped if skip_bad else None,
             fast_math=fast_math,
         )
+    except OSError as error:
+        # Reading failed midway (a closed stdin, an I/O error); stdout's failures are not OSErrors (standard_streams).
+        raise BindingError(f"cannot read {points}: {error.strerror or error}") from None
     finally:
         if source is not sys.stdin.buffer:
             source.close()
@@ -291,23 +302,32 @@ def explain_command(
 
 
 def _write_drawings(
-    program: "Program", pictures: dict[str, Path | None], dot: Path | None, precision: int | None, style: dict[str, Any]
+    program: "Program",
+    pictures: dict[str, Path | None],
+    dot: Path | None,
+    precision: int | None,
+    style: dict[str, Any],
+    *,
+    program_file: str | None,
+    force: bool,
 ) -> None:
     from ..dot import draw, render
-    from ..files import write_output
+    from ..files import refuse_inputs_as_outputs, write_output
 
     targets = [path for path in (*pictures.values(), dot) if path is not None]
     if len({str(path) for path in targets}) < len(targets):
         raise BindingError("the same output path is given twice; give --svg, --png and --dot different paths")
+    outputs = [(f"--{kind}", path) for kind, path in pictures.items()] + [("--dot", dot)]
+    refuse_inputs_as_outputs(outputs, [("-f", program_file)])
     source = draw(program.nodes, output=program.output, digits=precision, **style).source
     # Render before writing anything, so that a failed drawing leaves every file as it was.
     rendered = {
         path: render(source, kind, node_count=len(program.nodes)) for kind, path in pictures.items() if path is not None
     }
     if dot is not None:
-        write_output(dot, source.encode("utf-8"))
+        write_output(dot, source.encode("utf-8"), force=force)
     for path, picture in rendered.items():
-        write_output(path, picture)
+        write_output(path, picture, force=force)
 
 
 @app.command("grad", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
