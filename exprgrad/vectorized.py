@@ -126,8 +126,15 @@ class ArrayMath:
     erf = staticmethod(_elementwise(math.erf))
     erfc = staticmethod(_elementwise(math.erfc))
     abs = staticmethod(np.abs)
-    floor = staticmethod(np.floor)
-    ceil = staticmethod(np.ceil)
+
+    @staticmethod
+    def floor(x: Any) -> Any:
+        # + 0.0 turns NumPy's -0.0 (floor(-0.0), ceil(-0.5)) into the 0.0 that float(math.ceil(x)) gives.
+        return np.floor(x) + 0.0
+
+    @staticmethod
+    def ceil(x: Any) -> Any:
+        return np.ceil(x) + 0.0
 
     @staticmethod
     def sign(x: Any) -> Any:
