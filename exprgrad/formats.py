@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .jsontext import dumps
 from .program import Evaluation, Program
+from .textform import format_number
 
 if TYPE_CHECKING:
     from .checking import GradientCheck
@@ -43,7 +44,7 @@ def evaluation_json(
         document["hessian"] = hessian
     document["nodes"] = node_records(program, evaluation)
     # No NaN or Infinity: exprgrad stops with an error before a non-finite number could reach the output.
-    return dumps(document)
+    return json.dumps(document, ensure_ascii=False, allow_nan=False)
 
 
 NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs")
@@ -52,7 +53,8 @@ NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs")
 def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: str) -> str:
     """CSV (delimiter ",") or TSV ("\\t") with one row per node: id,label,op,data,grad,inputs.
 
-    A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact (repr).
+    A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact
+    (`textform.format_number`).
     """
     import csv
     import io
@@ -67,8 +69,8 @@ def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: s
                 record["id"],
                 record["label"],
                 record["op"],
-                repr(record["data"]),
-                "" if grad is None else repr(grad),
+                format_number(record["data"]),
+                "" if grad is None else format_number(grad),
                 " ".join(map(str, record["inputs"])),
             ]
         )
@@ -94,4 +96,4 @@ def check_json(results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol:
             for r in results
         ],
     }
-    return dumps(document)
+    return json.dumps(document, ensure_ascii=False, allow_nan=False)
