@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .engine import Value, topological_order
 from .errors import ExprgradError
-from .textform import local_formula, shown_label
+from .textform import format_number, local_formula, shown_label
 
 if TYPE_CHECKING:
     import graphviz
@@ -52,7 +52,7 @@ def _record_text(text: str) -> str:
 
 
 def _number(x: float, digits: int | None) -> str:
-    return f"{x:.{digits or DEFAULT_DIGITS}g}"
+    return format_number(x, digits or DEFAULT_DIGITS)
 
 
 def check_rankdir(rankdir: str) -> str:

@@ -393,18 +393,22 @@ def grad_command(
 
 
 def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> list[str]:
+    from ..textform import format_number
+
     if len(wanted) == 1:
-        return [repr(gradients[wanted[0]])]
-    return [f"{name}\t{value!r}" for name, value in gradients.items() if not wanted or name in wanted]
+        return [format_number(gradients[wanted[0]])]
+    return [f"{name}\t{format_number(value)}" for name, value in gradients.items() if not wanted or name in wanted]
 
 
 def _second_derivative_lines(hessian: dict[str, dict[str, float]], wanted: list[str]) -> list[str]:
+    from ..textform import format_number
+
     if len(wanted) == 2:
-        return [repr(hessian[wanted[0]][wanted[1]])]
+        return [format_number(hessian[wanted[0]][wanted[1]])]
     if len(wanted) == 1:
-        return [repr(hessian[wanted[0]][wanted[0]])]
+        return [format_number(hessian[wanted[0]][wanted[0]])]
     names = [name for name in hessian if not wanted or name in wanted]
-    return [f"{row}\t{column}\t{hessian[row][column]!r}" for row in names for column in names]
+    return [f"{row}\t{column}\t{format_number(hessian[row][column])}" for row in names for column in names]
 
 
 @app.command("check", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
