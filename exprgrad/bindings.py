@@ -15,8 +15,8 @@ from .errors import BindingError
 from .textform import NUMBER_PATTERN
 
 # The number syntax of the language itself, with a sign: no `inf`, `nan`, `1_000` or surrounding spaces, which
-# Python's float() would accept.
-_NUMBER = re.compile(rf"[+-]?{NUMBER_PATTERN}")
+# Python's float() would accept, and ASCII digits only (float() also reads `١٢` as 12; the README lists none such).
+_NUMBER = re.compile(rf"[+-]?{NUMBER_PATTERN}", re.ASCII)
 _NAME = re.compile(r"[^\W\d]\w*")
 
 
@@ -41,13 +41,27 @@ def is_number(text: str) -> bool:
 
 
 def parse_number(text: str, what: str) -> float:
-    """`text` as a finite float, or a BindingError that says what was expected for `what`."""
+    """`text` as a finite float, or a BindingError that says what was expected for `what`.
+
+    A number a float cannot hold is refused both ways: too large (it would become infinity) and too small (a
+    nonzero number that would become 0). A very small number that a float holds with fewer digits (5e-324) is read.
+    """
     if not _NUMBER.fullmatch(text):
         raise BindingError(f"{what} must be a number (like 2, -3.5 or 1e-3), got {text!r}")
     value = float(text)
     if not math.isfinite(value):
         raise BindingError(f"{what} is too large for a float: {text}")
+    if rounds_to_zero(text, value):
+        raise BindingError(f"{what} is too small for a float (it would be read as 0): {text}")
     return value
+
+
+def rounds_to_zero(text: str, value: float) -> bool:
+    """Whether the number written `text` is not zero but was read as `value` 0.0 (an underflow)."""
+    if value != 0.0:
+        return False
+    mantissa = text.partition("e")[0].partition("E")[0]
+    return any(digit in mantissa for digit in "123456789")
 
 
 def _add(arguments: Arguments, name: str, text: str, spelled: str) -> None:
@@ -77,7 +91,8 @@ def parse_words(words: Sequence[str]) -> Arguments:
         if word.startswith("--") and len(word) > 2:
             name, equals, text = word[2:].partition("=")
             if not equals:
-                if index >= len(words):
+                # A value never starts with two dashes: in `--a --b 2`, --b is the next option, not a's value.
+                if index >= len(words) or words[index].startswith("--"):
                     raise BindingError(f"{word} needs a value: {word} VALUE")
                 text = words[index]
                 index += 1

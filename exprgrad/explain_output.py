@@ -53,12 +53,12 @@ def _term_numbers(term: Term, precision: int | None) -> str:
 def equation_parts(step: Step, output: str, precision: int | None = None) -> list[str]:
     """The sides of a step's equation, symbol first and value last, with no side repeating the one before."""
     if step.kind == CONSTANT:
-        return [step.symbol, f"none ({step.label} is a constant)"]
+        return [step.symbol, f"none ({step.key or step.label} is a constant)"]
     grad = number_text(step.grad, precision)
     if step.kind == OUTPUT:
         return [step.symbol, grad]
     if step.kind == UNUSED:
-        return [step.symbol, f"{grad} ({step.label} is not used by {output})"]
+        return [step.symbol, f"{grad} ({step.key or step.label} is not used by {output})"]
     parts = [step.symbol]
     if not all(term.from_output for term in step.terms):
         parts.append(" + ".join(_term_symbols(term) for term in step.terms))
@@ -121,6 +121,7 @@ def explanation_json(explanation: Explanation) -> str:
                 "grad": step.grad,
                 "terms": [_term_record(term) for term in step.terms],
                 "equation": equation(step, explanation.output),
+                "key": step.key,
             }
             for step in explanation.steps
         ],

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .jsontext import dumps
+from .node_keys import node_keys
 from .program import Evaluation, Program
 
 if TYPE_CHECKING:
@@ -31,8 +32,10 @@ def garbage_collection_paused() -> Iterator[None]:
 
 
 def node_records(program: Program, evaluation: Evaluation) -> list[dict[str, Any]]:
-    """One dict per node in topological order: id, label, op ("" for leaves), data, grad (None: a constant), inputs."""
+    """One dict per node in topological order: id, label, op ("" for leaves), data, grad (None: a constant), inputs,
+    and key: the label, followed by the id where nodes share a label (unique, as the table shows it)."""
     records = []
+    keys = node_keys([node.label for node in program.nodes])
     for index, (node, inputs) in enumerate(zip(program.nodes, program.input_ids(), strict=True)):
         records.append(
             {
@@ -42,6 +45,7 @@ def node_records(program: Program, evaluation: Evaluation) -> list[dict[str, Any
                 "data": evaluation.data[index],
                 "grad": evaluation.grads[index],
                 "inputs": list(inputs),
+                "key": keys[index],
             }
         )
     return records
@@ -65,11 +69,11 @@ def evaluation_json(
         return dumps(document)
 
 
-NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs")
+NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs", "key")
 
 
 def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: str) -> str:
-    """CSV (delimiter ",") or TSV ("\\t") with one row per node: id,label,op,data,grad,inputs.
+    """CSV (delimiter ",") or TSV ("\\t") with one row per node: id,label,op,data,grad,inputs,key.
 
     A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact (repr).
     """
@@ -91,6 +95,7 @@ def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: s
                 repr(record["data"]),
                 "" if grad is None else repr(grad),
                 " ".join(map(str, record["inputs"])),
+                record["key"],
             ]
         )
     return buffer.getvalue()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TextIO
 
-from .bindings import parse_number
+from .bindings import parse_number, rounds_to_zero
 from .errors import BindingError, EvaluationError, ExprgradError
 from .program import Program
 
@@ -147,17 +147,23 @@ class PointReader:
         if _NOT_A_NUMBER_CHARACTER[delimiter].search(joined):
             return None
         try:
-            return list(map(float, joined.split(delimiter)))
+            values = list(map(float, joined.split(delimiter)))
         except ValueError:
             return None
+        # A nonzero field read as 0 (1e-400) is refused by `row`, as on the command line. Only a field with a
+        # three-digit negative exponent or hundreds of zeros can be one, so blocks of ordinary zeros stay here.
+        if 0.0 in values and _MAY_UNDERFLOW.search(joined):
+            return None
+        return values
 
 
+_MAY_UNDERFLOW = re.compile(r"[eE]-0*\d{3}|0{200}")
 _NOT_A_NUMBER_CHARACTER = {delimiter: re.compile(rf"[^0-9eE.+\-{delimiter}]") for delimiter in (",", "\t")}
 
 
 def _json_object(line: int, text: str) -> dict[str, object]:
     try:
-        document = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
+        document = json.loads(text, object_pairs_hook=_refuse_repeated_keys, parse_float=_json_float)
     except _RepeatedKey as repeated:
         raise RowError(line, f"the key {repeated.args[0]!r} appears twice") from None
     except ValueError as error:
@@ -171,6 +177,21 @@ class _RepeatedKey(Exception):
     pass
 
 
+class _ReadAsZero(float):
+    """0.0 read from a nonzero JSON number (1e-400): `_json_number` refuses it by name, as a CSV cell is refused."""
+
+    text = ""
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if rounds_to_zero(text, value):
+        zero = _ReadAsZero(value)
+        zero.text = text
+        return zero
+    return value
+
+
 def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     document = dict(pairs)
     if len(document) != len(pairs):
@@ -181,6 +202,8 @@ def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 def _json_number(line: int, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RowError(line, f"{name} must be a number, got {json.dumps(value)}")
+    if isinstance(value, _ReadAsZero):
+        raise RowError(line, f"{name} is too small for a float (it would be read as 0): {value.text}")
     number = float(value)
     if not math.isfinite(number):
         raise RowError(line, f"{name} must be a finite number")
@@ -199,9 +222,6 @@ class PointEvaluator:
         both = [name for name in columns if name in fixed]
         if both:
             raise BindingError(f"{both[0]} is given both as a column and as an option; give it once")
-        assigned = [name for name in columns if name in program.defaults]
-        if assigned:
-            raise BindingError(f"{assigned[0]} is given a value in the program; drop its column")
         missing = [name for name in program.free_variables if name not in columns and name not in fixed]
         if missing:
             names = ", ".join(missing)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .node_keys import node_keys
 from .program import Evaluation, Program
 
 if TYPE_CHECKING:
@@ -26,13 +27,17 @@ HEADERS = ("node", "op", "data", "grad")
 
 
 def table_rows(program: Program, evaluation: Evaluation, precision: int | None) -> list[tuple[str, str, str, str]]:
-    """The cells of the table: label, op, data and grad of every node, in topological order."""
+    """The cells of the table: label, op, data and grad of every node, in topological order.
+
+    A label that several nodes share is followed by each one's id (`exprgrad.node_keys`), as in the JSON ``key``.
+    """
     rows = []
+    keys = node_keys([node.label for node in program.nodes])
     for index, node in enumerate(program.nodes):
         op = node.op.name if node.op is not None else ("variable" if node.needs_grad else "constant")
         rows.append(
             (
-                node.label,
+                keys[index],
                 op,
                 number_text(evaluation.data[index], precision),
                 number_text(evaluation.grads[index], precision),

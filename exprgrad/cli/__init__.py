@@ -4,7 +4,7 @@
 `app` when `commands` is imported.
 """
 
-from . import commands
+from . import commands, functions
 from .app import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
@@ -27,5 +27,6 @@ __all__ = [
     "MAX_PROGRAM_BYTES",
     "app",
     "commands",
+    "functions",
     "main",
 ]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     # Typer 0.26+ carries its own copy of Click; this is the Context class its commands are typed with.
     import typer._click as click
     from rich.console import Console
+    from typer._click.exceptions import UsageError
 
 EXIT_MATH = 1
 EXIT_CHECK_FAILED = 1
@@ -41,9 +42,18 @@ def _write_stderr(text: str) -> None:
         pass
 
 
-def _report_usage_error(message: str, command: str | None) -> NoReturn:
+def escaped(text: str) -> str:
+    """`text` safe to write to a terminal on one line: each unprintable character (an escape sequence's ESC, a
+    newline, a tab) as its Python escape, ``\\x1b``. Everything a user typed reaches messages through this."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def report_usage_error(message: str, command: str | None) -> NoReturn:
+    """Print a usage error in exprgrad's one-line form, pointing at the command's help, and exit with code 2."""
     where = "exprgrad" if command in (None, "exprgrad") else f"exprgrad {command}"
-    _write_stderr(f"exprgrad: error: {message.rstrip('.')} (see {where} --help)\n")
+    _write_stderr(f"exprgrad: error: {escaped(message.rstrip('.'))} (see {where} --help)\n")
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -58,16 +68,32 @@ class PlainUsageErrors:
     def parse_args(self, ctx: "click.Context", args: list[str]) -> list[str]:
         from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
+        given = list(args)  # the parser consumes `args`
         try:
             return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
         except NoArgsIsHelpError:
             raise
         except UsageError as error:
-            _report_usage_error(error.format_message(), self.name)
+            report_usage_error(self.usage_message(error, given), self.name)
+
+    def usage_message(self, error: "UsageError", args: list[str]) -> str:
+        """The message for a usage error the option parser found in `args`."""
+        return str(error.format_message())
 
 
 class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
-    """The top-level command group: an unknown command is a usage error in the same one-line form."""
+    """The top-level command group: an unknown command is a usage error in the same one-line form, and words that
+    look like a program's (`exprgrad "a*b" --a 2`, `exprgrad --a 2 "a*b"`) are pointed at `exprgrad eval`."""
+
+    def usage_message(self, error: "UsageError", args: list[str]) -> str:
+        """An unknown option before any command (`exprgrad --a 2 "a*b"`) is likely a program's: suggest eval."""
+        from typer._click.exceptions import NoSuchOption
+
+        message = str(error.format_message())
+        # Only with a word that could be the program or a value: `exprgrad --bogus` alone is just a wrong option.
+        if isinstance(error, NoSuchOption) and not error.possibilities and any(word[:2] != "--" for word in args):
+            message = f"{message.rstrip('.')}; to evaluate a program: {_eval_suggestion(args)}"
+        return message
 
     def resolve_command(self, ctx: "click.Context", args: list[str]) -> Any:
         from typer._click.exceptions import UsageError
@@ -75,7 +101,16 @@ class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
         try:
             return super().resolve_command(ctx, args)
         except UsageError as error:
-            _report_usage_error(error.format_message(), None)
+            message = error.format_message()
+            if "Did you mean" not in message:
+                message = f"no such command {args[0]!r}; to evaluate it as a program: {_eval_suggestion(args)}"
+            report_usage_error(message, None)
+
+
+def _eval_suggestion(args: list[str]) -> str:
+    import shlex
+
+    return shlex.join(["exprgrad", "eval", *args])
 
 
 app = typer.Typer(
@@ -83,6 +118,7 @@ app = typer.Typer(
     cls=ExprgradGroup,
     help="The value and every derivative of a small program, for every node, at once.",
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -100,8 +136,18 @@ def fail(error: ExprgradError) -> NoReturn:
         code = EXIT_OUTPUT
     else:
         code = EXIT_USAGE
-    _write_stderr(f"exprgrad: error: {error}\n")
+    _write_stderr(f"exprgrad: error: {message_text(error)}\n")
     raise typer.Exit(code)
+
+
+def message_text(error: ExprgradError) -> str:
+    """The text of `error` for stderr, with whatever the user typed in it (paths, names, values) `escaped`."""
+    from ..errors import ParseError
+
+    if isinstance(error, ParseError):
+        # Several lines by design (the message, the source line, the caret), each already shown safely.
+        return "\n".join(escaped(line) for line in str(error).split("\n"))
+    return escaped(str(error))
 
 
 def stdout_console() -> "Console":

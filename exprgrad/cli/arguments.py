@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 import typer.core
 
-from ..bindings import Arguments, is_number, parse_var_option, parse_words
+from ..bindings import Arguments, is_number, parse_var_option, parse_words, rounds_to_zero
 from ..errors import BindingError
-from .app import PlainUsageErrors
+from .app import PlainUsageErrors, escaped, report_usage_error
 
 if TYPE_CHECKING:
     import typer._click as click
@@ -43,6 +43,12 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
         }
         options.update(ctx.help_option_names)
         short_options = {name for name in options if not name.startswith("--")}
+        numeric = {
+            name: param.type.name
+            for param in self.params
+            if param.type.name.startswith(("int", "float"))
+            for name in getattr(param, "opts", [])
+        }
         kept: list[str] = []
         set_aside: list[str] = []
         index = 0
@@ -53,7 +59,16 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
             if word == "--":
                 kept.extend(args[index - 1 :])
                 break
-            if word.startswith("--") and "=" not in word and word not in options and following is not None:
+            option, equals, value = word.partition("=")
+            if option in numeric and (equals or following is not None):
+                _check_option_number(option, value if equals else following, numeric[option], self.name)  # type: ignore[arg-type]
+            if (
+                word.startswith("--")
+                and "=" not in word
+                and word not in options
+                and following is not None
+                and not following.startswith("--")
+            ):
                 kept.append(f"{word}={following}")
                 index += 1
             elif looks_like_dash_program(word, following, short_options):
@@ -62,6 +77,15 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
                 kept.append(word)
         ctx.meta[_DASH_PROGRAMS] = set_aside
         return super().parse_args(ctx, kept)
+
+
+def _check_option_number(option: str, text: str, kind: str, command: str | None) -> None:
+    """The numbers of options follow the rules of variables' values: ASCII digits, and no float read as 0 from a
+    nonzero number (Click's int() and float() would read `٣` as 3 and `1e-400` as 0)."""
+    if not text.isascii():
+        report_usage_error(f"{option} must be a number written with ASCII digits, got {text!r}", command)
+    if kind.startswith("float") and is_number(text) and rounds_to_zero(text, float(text)):
+        report_usage_error(f"{option} is too small for a float (it would be read as 0): {text}", command)
 
 
 def looks_like_dash_program(word: str, following: str | None, short_options: set[str]) -> bool:
@@ -121,7 +145,8 @@ def read_program(positional: list[str], file: str | None) -> tuple[str, str]:
     if file is not None:
         if positional:
             raise BindingError(f"give the program either as an argument or with -f, not both (got {positional[0]!r})")
-        source_name = "<stdin>" if file == "-" else file
+        # Escaped here because a syntax error shows it in a message of several lines, not escaped as a whole.
+        source_name = "<stdin>" if file == "-" else escaped(file)
         return _read_text_file(file, source_name), source_name
     if not positional:
         raise BindingError('no program given: exprgrad eval "a*b + c" --a 2 --b -3 --c 10')
@@ -170,11 +195,17 @@ def build_program(
 
     set_aside: list[str] = ctx.meta.get(_DASH_PROGRAMS, [])
     words = set_aside + ([program_argument] if program_argument is not None else []) + list(ctx.args)
-    arguments = parse_words(words)
+    try:
+        arguments = parse_words(words)
+    except BindingError:
+        # `grad ... --skip-bad` or `--svg` last: an option of another command, not a variable without a value.
+        _refuse_other_commands_options(ctx, [word[2:].partition("=")[0] for word in words if word[:2] == "--"])
+        raise
     text, source_name = read_program(arguments.positional, file)
     program = parse(text, source_name=source_name)
     parse_var_option(var or [], arguments)
     _suggest_options_for_typos(ctx, program, arguments)
+    _suggest_var_for_option_names(ctx, program, arguments)
     arguments.resolve()
     return program, arguments
 
@@ -185,6 +216,7 @@ def _suggest_options_for_typos(ctx: typer.Context, program: "Program", arguments
         return
     import difflib  # only when a name is unknown: its import costs a millisecond at every start
 
+    _refuse_other_commands_options(ctx, [name for name in arguments.texts if name not in program.variables])
     options = [name[2:] for param in ctx.command.params for name in getattr(param, "opts", []) if name[:2] == "--"]
     for name in arguments.texts:
         if name in program.variables:
@@ -195,3 +227,43 @@ def _suggest_options_for_typos(ctx: typer.Context, program: "Program", arguments
         close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
         if close and not difflib.get_close_matches(name, list(program.variables), n=1):
             raise BindingError(f"--{name} is not a variable of the program; did you mean the option --{close[0]}?")
+
+
+def _suggest_var_for_option_names(ctx: typer.Context, program: "Program", arguments: Arguments) -> None:
+    """A variable named like one of the command's options (`svg`) is given with --var: say so when it has no value."""
+    for param in ctx.command.params:
+        for option in getattr(param, "opts", []):
+            name = option[2:]
+            missing = name in program.variables and name not in program.defaults and name not in arguments.texts
+            if option[:2] == "--" and missing:
+                raise BindingError(
+                    f"no value for {name}: --{name} is an option of {ctx.command.name}; "
+                    f"give the variable with --var {name}=VALUE"
+                )
+
+
+def _refuse_other_commands_options(ctx: typer.Context, names: list[str]) -> None:
+    """`grad ... --format json`: say that the command lacks the option, rather than call `format` a variable."""
+    if not names:
+        return
+    # Only on an error path: building every command's options costs a few milliseconds.
+    import typer.main
+
+    from .app import app
+
+    command = ctx.command
+    own = {name for param in command.params for name in getattr(param, "opts", [])}
+    others: dict[str, list[str]] = {}
+    group = typer.main.get_command(app)
+    for other in getattr(group, "commands", {}).values():
+        for param in other.params:
+            for option in [*getattr(param, "opts", []), *(getattr(param, "secondary_opts", None) or [])]:
+                if option[:2] == "--" and option not in own and other.name not in others.setdefault(option, []):
+                    others[option].append(other.name)
+    for name in names:
+        owners = others.get(f"--{name}")
+        if owners:
+            having = owners[0] if len(owners) == 1 else ", ".join(owners[:-1]) + f" and {owners[-1]}"
+            raise BindingError(
+                f"{command.name} has no --{name} option ({having} {'has' if len(owners) == 1 else 'have'} it)"
+            )

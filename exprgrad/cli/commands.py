@@ -9,7 +9,7 @@ import typer
 
 from ..bindings import Arguments, parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, app, fail, stdout_console
+from .app import EXIT_CHECK_FAILED, app, fail, message_text, stdout_console
 from .arguments import (
     BINDING_CONTEXT,
     FileOption,
@@ -23,6 +23,26 @@ from .arguments import (
 
 if TYPE_CHECKING:
     from ..program import Program
+
+OutputsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--output",
+        metavar="NAME",
+        help="Differentiate the statement (or variable) NAME instead of the last statement. Repeat it for the "
+        "Jacobian: d(each output)/d(each variable).",
+    ),
+]
+
+
+def _choose_output(program: "Program", outputs: list[str] | None, command: str) -> tuple["Program", list[str]]:
+    """The program with its output chosen by --output, and the names of several outputs (empty for one)."""
+    names = list(outputs or [])
+    if len(names) == 1:
+        return program.with_output(names[0]), []
+    if names and command in ("check", "explain"):
+        raise BindingError(f"{command} takes one --output; run it once per output")
+    return program, names
 
 
 @app.command("eval", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -39,7 +59,10 @@ def eval_command(
         ),
     ] = None,
     precision: Annotated[
-        int | None, typer.Option(min=1, max=17, help="Significant digits in the table and drawings (default: exact).")
+        int | None,
+        typer.Option(
+            min=1, max=17, help="Significant digits in the table (default: exact) and in drawings (default: 6)."
+        ),
     ] = None,
     svg: Annotated[Path | None, typer.Option(metavar="PATH", help="Draw the graph as SVG to PATH.")] = None,
     dot: Annotated[Path | None, typer.Option(metavar="PATH", help="Write the graph's DOT source to PATH.")] = None,
@@ -64,9 +87,17 @@ def eval_command(
     var: VarOption = None,
     order: Annotated[int, typer.Option(min=1, max=2, help="2 adds the Hessian (second derivatives).")] = 1,
     png: Annotated[Path | None, typer.Option(metavar="PATH", help="Draw the graph as PNG (needs Graphviz).")] = None,
-    rankdir: Annotated[str, typer.Option(metavar="DIR", help="Drawing direction: LR, TB, RL or BT.")] = "LR",
-    color_by_grad: Annotated[bool, typer.Option(help="Colour values by gradient, with a legend.")] = False,
-    edge_derivatives: Annotated[bool, typer.Option(help="Label edges with local derivatives.")] = False,
+    rankdir: Annotated[
+        str | None,
+        typer.Option(metavar="DIR", help="Drawing direction: LR (default), TB, RL or BT.", show_default=False),
+    ] = None,
+    color_by_grad: Annotated[
+        bool, typer.Option(help="Colour values by gradient, with a legend (with --svg, --png or --dot).")
+    ] = False,
+    edge_derivatives: Annotated[
+        bool, typer.Option(help="Label edges with local derivatives (with --svg, --png or --dot).")
+    ] = False,
+    outputs: OutputsOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace --svg, --png and --dot files even when they are read-only.")
     ] = False,
@@ -77,10 +108,23 @@ def eval_command(
     """
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
-        if rankdir != "LR":  # the default needs no check, and the drawing module no import
+        program, several = _choose_output(program, outputs, "eval")
+        if several:
+            _eval_several(program, arguments, several, output_format, precision, order, points, (svg, dot, png))
+            return
+        if rankdir is not None:  # the default needs no check, and the drawing module no import
             from ..dot import check_rankdir
 
             check_rankdir(rankdir)
+        _refuse_picture_options_without_picture(
+            {
+                "--rankdir": rankdir is not None,
+                "--color-by-grad": color_by_grad,
+                "--edge-derivatives": edge_derivatives,
+                "--force": force,
+            },
+            drawn=svg is not None or dot is not None or png is not None,
+        )
         if points is not None:
             drawings = (svg, dot, png)
             _eval_points(
@@ -94,7 +138,7 @@ def eval_command(
         evaluation = program.evaluate(arguments.values)
         hessian = program.hessian(arguments.values) if order == 2 else None
         if dot is not None or svg is not None or png is not None:
-            style = {"rankdir": rankdir, "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
+            style = {"rankdir": rankdir or "LR", "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
             _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style, program_file=file, force=force)
     except ExprgradError as error:
         fail(error)
@@ -124,6 +168,51 @@ def eval_command(
             print_table(console, program, evaluation, precision)
             if hessian is not None:
                 print_hessian(console, evaluation.output, hessian, precision)
+
+
+def _eval_several(
+    program: "Program",
+    arguments: Arguments,
+    names: list[str],
+    output_format: OutputFormat | None,
+    precision: int | None,
+    order: int,
+    points: str | None,
+    drawings: tuple[Path | None, ...],
+) -> None:
+    """`eval` with several --output: every node's gradient per output, and the Jacobian."""
+    if points is not None:
+        raise BindingError("--points evaluates one output; give one --output")
+    if any(path is not None for path in drawings):
+        raise BindingError("--svg, --png and --dot draw one output's gradients; give one --output")
+    if order == 2 and output_format in (OutputFormat.csv, OutputFormat.tsv):
+        raise BindingError("--order 2 adds Hessians to the table or to JSON; csv and tsv have no place for them")
+    evaluation = program.evaluate(arguments.values, outputs=names)
+    hessians = program.hessians(arguments.values, names) if order == 2 else None
+    if output_format is OutputFormat.json:
+        from ..outputs import jacobian_json
+
+        sys.stdout.write(jacobian_json(program, evaluation, hessians) + "\n")
+    elif output_format in (OutputFormat.csv, OutputFormat.tsv):
+        from ..outputs import jacobian_table_text
+
+        sys.stdout.write(jacobian_table_text(program, evaluation, "," if output_format is OutputFormat.csv else "\t"))
+    else:
+        from ..outputs import print_jacobian_table
+        from ..render import print_hessian
+
+        console = stdout_console()
+        print_jacobian_table(console, program, evaluation, precision)
+        for name, hessian in (hessians or {}).items():
+            print_hessian(console, name, hessian, precision)
+
+
+def _refuse_picture_options_without_picture(given: dict[str, bool], *, drawn: bool) -> None:
+    # An option that changes nothing would let a user believe it did: a usage error, as for --fast-math.
+    options = [name for name, was_given in given.items() if was_given]
+    if options and not drawn:
+        verb = "applies" if len(options) == 1 else "apply"
+        raise BindingError(f"{' and '.join(options)} {verb} to drawings only: add --svg, --png or --dot")
 
 
 def _eval_points(
@@ -156,7 +245,7 @@ def _eval_points(
         raise BindingError(f"cannot read {points}: {error.strerror}") from None
 
     def report_skipped(error: RowError) -> None:
-        sys.stderr.write(f"exprgrad: skipped {error}\n")
+        sys.stderr.write(f"exprgrad: skipped {message_text(error)}\n")
 
     try:
         _, skipped = stream_points(
@@ -191,6 +280,7 @@ def explain_command(
         int | None, typer.Option(min=1, max=17, help="Significant digits of the numbers (default: exact).")
     ] = None,
     var: VarOption = None,
+    outputs: OutputsOption = None,
 ) -> None:
     """Show the backward pass: for each node, output first, the chain-rule step that gave d(output)/d(node).
 
@@ -200,6 +290,7 @@ def explain_command(
 
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
+        program, _ = _choose_output(program, outputs, "explain")
         explanation = explain(program, program.evaluate(arguments.values))
     except ExprgradError as error:
         fail(error)
@@ -253,6 +344,7 @@ def grad_command(
         int, typer.Option(min=1, max=2, help="2: second derivatives; --wrt a --wrt b prints d2/da db.")
     ] = 1,
     var: VarOption = None,
+    outputs: OutputsOption = None,
 ) -> None:
     """Print derivatives as plain numbers, for scripts.
 
@@ -262,16 +354,37 @@ def grad_command(
 
     With --order 2, two --wrt (or one, for d2/da2) print one number; otherwise ROW<TAB>COLUMN<TAB>VALUE lines.
 
+    With several --output, each line starts with the output's name: OUTPUT<TAB>NAME<TAB>VALUE (--order 2:
+    OUTPUT<TAB>ROW<TAB>COLUMN<TAB>VALUE), for every variable or the --wrt ones.
+
     Example: da=$(exprgrad grad "a*b + c" --a 2 --b -3 --c 10 --wrt a)
     """
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
+        program, several = _choose_output(program, outputs, "grad")
         wanted = list(wrt or [])
         unknown = [name for name in wanted if name not in program.variables]
         if unknown:
             listing = ", ".join(program.variables) or "none"
             raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
-        if order == 2:
+        if several and order == 2:
+            hessians = program.hessians(arguments.values, several)
+            lines = [
+                f"{output}\t{row}\t{column}\t{hessian[row][column]!r}"
+                for output, hessian in hessians.items()
+                for row in hessian
+                for column in hessian
+                if not wanted or (row in wanted and column in wanted)
+            ]
+        elif several:
+            jacobian = program.evaluate(arguments.values, outputs=several).jacobian
+            lines = [
+                f"{output}\t{name}\t{value!r}"
+                for output, gradients in jacobian.items()
+                for name, value in gradients.items()
+                if not wanted or name in wanted
+            ]
+        elif order == 2:
             lines = _second_derivative_lines(program.hessian(arguments.values), wanted)
         else:
             lines = _first_derivative_lines(program.evaluate(arguments.values).gradients, wanted)
@@ -308,6 +421,7 @@ def check_command(
     atol: Annotated[float, typer.Option(min=0.0, help="Absolute tolerance.")] = 1e-9,
     output_format: Annotated[ReportFormat, typer.Option("--format", help="table or json.")] = ReportFormat.table,
     var: VarOption = None,
+    outputs: OutputsOption = None,
 ) -> None:
     """Check every gradient against a finite difference (and against --expect values).
 
@@ -322,6 +436,7 @@ def check_command(
             if not math.isfinite(tolerance):
                 raise BindingError(f"{name} must be a finite number, got {tolerance!r}")
         program, arguments = build_program(ctx, program_argument, file, var)
+        program, _ = _choose_output(program, outputs, "check")
         expected = _parse_expectations(expect or [])
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
     except ExprgradError as error:

@@ -28,7 +28,59 @@ n = x1w1x2w2 + b
 n.label = "n"
 o = n.tanh()
 o.label = "o"
+
+# -- the backward pass by hand, as the walk-through does it first: each local derivative written out ---------------
+o.grad = 1.0
+n.grad = 1 - o.data**2
+x1w1x2w2.grad = n.grad
+b.grad = n.grad
+x1w1.grad = x1w1x2w2.grad
+x2w2.grad = x1w1x2w2.grad
+x2.grad = w2.data * x2w2.grad
+w2.grad = x2.data * x2w2.grad
+x1.grad = w1.data * x1w1.grad
+w1.grad = x1.data * x1w1.grad
+by_hand = [v.grad for v in (x1, w1, x2, w2, b)]
+assert [round(g, 4) for g in by_hand] == [-1.5, 1.0, 0.5, 0.0, 0.5]
+
+# -- then with each node's _backward(), called by hand from the output back -------------------------------------
+for v in (x1, w1, x2, w2, b, x1w1, x2w2, x1w1x2w2, n, o):
+    v.grad = 0.0
+o.grad = 1.0
+o._backward()
+n._backward()
+b._backward()
+x1w1x2w2._backward()
+x2w2._backward()
+x1w1._backward()
+assert round(n.grad, 4) == 0.5
+assert [round(v.grad, 4) for v in (x1, w1, x2, w2, b)] == [-1.5, 1.0, 0.5, 0.0, 0.5]
+manual = [v.grad for v in (x1, w1, x2, w2, b, x1w1, x2w2, x1w1x2w2, n, o)]
+
+# -- then in topological order, with the walk-through's recursive build_topo ----------------------------------------
+topo: list[Value] = []
+visited: set[Value] = set()
+
+
+def build_topo(v: Value) -> None:
+    if v not in visited:
+        visited.add(v)
+        for child in v._prev:
+            build_topo(child)
+        topo.append(v)
+
+
+build_topo(o)
+for v in topo:
+    v.grad = 0.0
+o.grad = 1.0
+for node in reversed(topo):
+    node._backward()
+topological = [v.grad for v in (x1, w1, x2, w2, b, x1w1, x2w2, x1w1x2w2, n, o)]
+
+# -- and with backward(): the same numbers, bit for bit ---------------------------------------------------------
 o.backward()
+assert [v.grad for v in (x1, w1, x2, w2, b, x1w1, x2w2, x1w1x2w2, n, o)] == manual == topological
 assert round(o.data, 4) == 0.7071
 assert round(n.grad, 4) == 0.5
 assert [round(v.grad, 4) for v in (x1, w1, x2, w2, b)] == [-1.5, 1.0, 0.5, 0.0, 0.5]
@@ -39,6 +91,39 @@ e = (2 * n).exp()
 o = (e - 1) / (e + 1)
 o.backward()
 assert [round(v.grad, 4) for v in (x1, w1, x2, w2, b)] == [-1.5, 1.0, 0.5, 0.0, 0.5]
+
+# -- a node used twice: its gradient is the sum of both uses (the walk-through's bug, fixed by +=) -------------------
+a = Value(3.0, label="a")
+b2 = a + a
+b2.label = "b"
+b2.grad = 1.0
+b2._backward()
+assert a.grad == 2.0
+d = Value(-2.0, label="a") * Value(3.0, label="b")
+e = d.exp()
+e.grad = 1.0
+e._backward()
+d._backward()
+assert d.grad == math.exp(-6.0) and d.first is not None and d.first.grad == 3 * math.exp(-6.0)
+
+# -- micrograd's constructor: Value(data, _children=(), _op='', label='') ----------------------------------------
+one = Value(1.0, (), "")
+x = Value(2.0, (), "", label="x")
+y = Value(3.0, label="y")
+s = Value(x.data * y.data, (x, y), "*")
+s.label = "s"
+t = Value(math.tanh(s.data), (s,), "tanh")
+square = Value(x.data**2, (x,), "**2")
+r = Value(max(0.0, s.data), (s,), "ReLU")
+assert (one.data, one.label, x.label, s._op, t._op, square._op, r._op) == (1.0, "", "x", "*", "tanh", "**", "relu")
+t.grad = 1.0
+t._backward()
+s._backward()
+assert math.isclose(x.grad, (1 - math.tanh(6.0) ** 2) * 3.0) and math.isclose(y.grad, (1 - math.tanh(6.0) ** 2) * 2.0)
+square.grad = 1.0
+x.grad = 0.0
+square._backward()
+assert x.grad == 4.0
 
 # -- micrograd's other spellings ----------------------------------------------------------------------------------
 a = Value(-4.0)
