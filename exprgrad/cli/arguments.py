@@ -135,8 +135,8 @@ VarOption = Annotated[
 
 
 # Programs larger than this are refused before parsing. The densest program has one node per byte (`----a`), and
-# a command's peak memory is up to about 1.5 KB per node (eval --format json; the table 1.1 KB, grad 0.4 KB), so
-# 1 MiB keeps every command under 2 GB while admitting a million nodes (benchmarks/run.py, case `limits`).
+# a command's peak memory is up to about 1.9 KB per node (explain; JSON 1.4 KB, the table 1.1 KB, grad 0.5 KB), so
+# 1 MiB keeps every command near 2 GB at most while admitting a million nodes (benchmarks/run.py, case `limits`).
 MAX_PROGRAM_BYTES = 1024 * 1024
 
 

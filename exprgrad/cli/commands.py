@@ -121,6 +121,7 @@ def eval_command(
                 "--rankdir": rankdir is not None,
                 "--color-by-grad": color_by_grad,
                 "--edge-derivatives": edge_derivatives,
+                "--force": force,
             },
             drawn=svg is not None or dot is not None or png is not None,
         )
