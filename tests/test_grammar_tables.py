@@ -73,7 +73,8 @@ def _without_line_breaks_in_parentheses(text: str) -> str:
         depth += {"LPAR": 1, "RPAR": -1}.get(kind or "", 0)
         token = lalr.token_text(match) if kind else ""
         blank = kind == "_SEPARATOR" and depth > 0 and ";" not in re.sub(r"#[^\n]*", "", token)
-        pieces.append(match[0][: len(match[0]) - len(token)] + (" " * len(token) if blank else token))
+        # Blank the comment in front too: it must not run on into the next line.
+        pieces.append(" " * len(match[0]) if blank else match[0])
     return "".join(pieces)
 
 
