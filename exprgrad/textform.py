@@ -8,15 +8,12 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from .grammar_tables import NAME_PATTERN, NUMBER_PATTERN
 from .ops import CALL, INFIX, PREFIX, Op
 
 # Operators that read better with spaces around them; tighter ones are written `a*b`, `a**2`.
 _SPACED = frozenset({"+", "-"})
 
-# An unsigned number and a name as the language writes them: the grammar's NUMBER and NAME (grammars/expr.lark),
-# the one copy the rest of exprgrad uses (a test checks them against the grammar and its generated tables).
-NUMBER_PATTERN = r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
-NAME_PATTERN = r"[^\W\d]\w*"
 # Patterns, not compiled ones: only formulas (explanations, drawings) use them, and `re` compiles each at its first
 # use and keeps it, so a plain evaluation never pays for compiling them.
 # Labels that stand inside a formula or a d/d symbol without parentheses: a name or an unsigned number.

@@ -241,11 +241,10 @@ def test_a_zero_gradient_passes_nothing_back_in_the_shared_sweep() -> None:
 
 
 def test_number_and_name_patterns_are_the_grammars() -> None:
-    """textform's NUMBER and NAME patterns (used by bindings and formulas) are the grammar's, and its tables'."""
+    """The NUMBER and NAME patterns that bindings, formulas and the parser use are the grammar's, as its tables say."""
     import re
 
-    from exprgrad.grammar_tables import TOKEN_PATTERN
-    from exprgrad.textform import NAME_PATTERN, NUMBER_PATTERN
+    from exprgrad.grammar_tables import NAME_PATTERN, NUMBER_PATTERN, TOKEN_PATTERN
 
     grammar = (Path(__file__).parent.parent / "grammars" / "expr.lark").read_text(encoding="utf-8")
     terminals = dict(re.findall(r"^(NUMBER|NAME): /(.*)/$", grammar, flags=re.MULTILINE))
