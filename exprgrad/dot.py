@@ -11,6 +11,7 @@ Rendering uses the system's ``dot`` when there is one on PATH, and otherwise Gra
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -34,8 +35,11 @@ MAX_DRAWN_NODES = 2000
 # depth, and minutes of layout; three ranks still draws `a*b + a` with one box for `a`.
 MAX_EDGE_SPAN = 3
 COPY_NOTE = "dashed boxes: a value drawn again beside an op far from it"
-# Every label's font (see the README's section on drawings for why this one).
-FONT = "Helvetica"
+# Every label's font. Graphviz sizes boxes with the metrics of the font it knows, and an SVG viewer draws with the
+# font it has: with Helvetica, a viewer that falls back to a wider sans-serif (DejaVu Sans on most Linux systems)
+# spills text out of the boxes the WebAssembly Graphviz sized. Every monospaced font is 0.6 em a character, so
+# Courier (written in the SVG as "Courier,monospace") fits whichever one the viewer picks.
+FONT = "Courier"
 # A drawing still being laid out after this many seconds is stopped, with a message that points to --dot.
 # EXPRGRAD_DRAWING_TIME_LIMIT (seconds) changes it.
 DRAWING_TIME_LIMIT = 20.0
@@ -96,8 +100,8 @@ def draw(
     >>> print(draw(y, edge_derivatives=True).source)  # doctest: +ELLIPSIS
     digraph exprgrad {
     ...
-        n0 -> n1op [label="a = 3"]
-        n0 -> n1op [label="a = 3"]
+        n0 -> n1op [label=" a = 3 "]
+        n0 -> n1op [label=" a = 3 "]
     }
     """
     import graphviz
@@ -106,7 +110,14 @@ def draw(
     if output is None:
         output = nodes[-1]
     rankdir = check_rankdir(rankdir)
-    graph = graphviz.Digraph("exprgrad", graph_attr={"rankdir": rankdir}, node_attr={"fontname": FONT})
+    graph_attributes = {"rankdir": rankdir, "fontname": FONT}
+    if edge_derivatives:
+        # Room between ranks and between neighbours, so that labels clear the arrowheads and each other where
+        # two edges meet at one op.
+        graph_attributes.update(ranksep="0.8", nodesep="0.4")
+    graph = graphviz.Digraph(
+        "exprgrad", graph_attr=graph_attributes, node_attr={"fontname": FONT}, edge_attr={"fontname": FONT}
+    )
     names = {id(node): f"n{index}" for index, node in enumerate(nodes)}
     ranks = _ranks(nodes)
     scale = _gradient_scale(nodes) if color_by_grad else None
@@ -134,9 +145,10 @@ def draw(
                     style = ",".join(filter(None, ("dashed", child_attributes.get("style"))))
                     graph.node(source, label, shape="record", **{**child_attributes, "style": style})
             derivative = _edge_label(node, position, digits) if edge_derivatives and child.needs_grad else None
-            graph.edge(source, f"{name}op", **({"label": derivative} if derivative is not None else {}))
+            # A space either side keeps labels of edges that meet at one op apart (a character of Courier wide).
+            graph.edge(source, f"{name}op", **({"label": f" {derivative} "} if derivative is not None else {}))
     if copied:
-        graph.attr(label=COPY_NOTE, labelloc="b", fontname=FONT, fontsize="10")
+        graph.attr(label=COPY_NOTE, labelloc="b", fontsize="10")
     if scale is not None:
         _add_legend(graph, scale, digits, rankdir)
     return graph
@@ -207,29 +219,43 @@ def _fill(node: Value, scale: float) -> dict[str, str]:
 
 
 def _add_legend(graph: graphviz.Digraph, scale: float, digits: int | None, rankdir: str) -> None:
-    """A boxed key beside the graph: one swatch per colour, labelled with the range of gradients it stands for.
+    """A boxed key beside the graph: one row of swatches, each labelled with the range of gradients it stands for.
 
     Plain nodes, not an HTML-like table: the WebAssembly Graphviz is built without HTML labels.
     """
-    positive = ["0"] + [f"+{_number(scale * k / 4, digits)}" for k in range(1, 5)]
-    negative = ["0"] + [f"-{_number(scale * k / 4, digits)}" for k in range(1, 5)]
-    entries = [(POSITIVE_FILLS[k], f"{positive[k]} < grad <= {positive[k + 1]}") for k in range(3, -1, -1)]
-    entries.append((ZERO_FILL, "grad = 0"))
-    entries += [(NEGATIVE_FILLS[k], f"{negative[k + 1]} <= grad < {negative[k]}") for k in range(4)]
-    entries.append(("white", "constant: no gradient"))
-    if rankdir != "TB":
-        # Graphviz lays a rank (LR, RL) or a chain of ranks (BT) out bottom up here: define the key upside down so
-        # that it reads from the largest positive gradient at the top to the largest negative at the bottom.
+    bounds = [_number(scale * k / 4, digits) for k in range(5)]
+    entries = [("white", "constant")]
+    entries += [(NEGATIVE_FILLS[k], f"[-{bounds[k + 1]}, -{bounds[k]})") for k in range(3, -1, -1)]
+    entries.append((ZERO_FILL, "0"))
+    entries += [(POSITIVE_FILLS[k], f"({bounds[k]}, {bounds[k + 1]}]") for k in range(4)]
+    entries = [(colour, text.replace("-0)", "0)")) for colour, text in entries]
+    if rankdir in ("RL", "BT"):
+        # Keep the key reading from negative on the left to positive on the right.
         entries.reverse()
     with graph.subgraph(name="cluster_legend") as legend:
-        legend.attr(label=f"grad colours (max |grad| = {_number(scale, digits)})", fontname="Helvetica")
+        legend.attr(label=f"grad (max |grad| = {_number(scale, digits)})", fontsize="10")
         for index, (colour, text) in enumerate(entries):
             font = {"fontcolor": "white"} if colour in _DARK_FILLS else {}
-            legend.node(f"legend{index}", text, shape="box", style="filled", fillcolor=colour, **font)
-            # Unconnected swatches share one rank, which runs top to bottom in a left-right layout: a column. Top
-            # to bottom, invisible edges give each its own rank, so the key is a column there too.
-            if index and rankdir in ("TB", "BT"):
-                legend.edge(f"legend{index - 1}", f"legend{index}", style="invis")
+            legend.node(
+                f"legend{index}",
+                text,
+                shape="box",
+                style="filled",
+                fillcolor=colour,
+                fontsize="10",
+                height="0.3",
+                **font,
+            )
+        names = [f"legend{index}" for index in range(len(entries))]
+        if rankdir in ("LR", "RL"):
+            # Left to right, consecutive ranks make a row: invisible edges give each swatch the next one.
+            for before, after in itertools.pairwise(names):
+                legend.edge(before, after, style="invis", minlen="1")
+        else:
+            with legend.subgraph() as row:
+                row.attr(rank="same")
+                for before, after in itertools.pairwise(names):
+                    row.edge(before, after, style="invis")
 
 
 def _edge_label(node: Value, position: int, digits: int | None) -> str:
