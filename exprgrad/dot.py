@@ -94,6 +94,8 @@ def draw(
     The output node (default: `root`, or the last of the nodes) is drawn with a bold outline. `rankdir` is the
     direction of the layout (LR, TB, RL or BT). `color_by_grad` fills each value by the sign and size of its
     gradient and adds a legend; `edge_derivatives` labels each edge into an op with that op's local derivative.
+    A value used by an op more than MAX_EDGE_SPAN ranks further on is drawn again beside that op, dashed, with the
+    same label, and a note under the picture says so.
 
     >>> from exprgrad import Value
     >>> a = Value(3.0, label="a")
