@@ -728,7 +728,7 @@ def drawing(settings: Settings) -> Iterator[Row]:
                 "<= 2x" if state == "warm" else "",
                 ratio <= 2 if state == "warm" else None,
             )
-        peer_stopped = False
+        peer_stopped_at: int | None = None
         for layers in (50, 100) if settings.quick else (50, 100, 200):
             program = Path(folder) / f"chain{layers}.txt"
             program.write_text("; ".join(f"x{i} = x{i - 1}*w + b" for i in range(1, layers + 1)))
@@ -747,14 +747,16 @@ def drawing(settings: Settings) -> Iterator[Row]:
                 picture,
             ]
             peer: float | None = None
-            if "dot" in renderers and not peer_stopped:
+            if "dot" in renderers and peer_stopped_at is None:
                 script = [PYTHON, str(HERE / "micrograd_draw_dot.py"), str(layers)]
                 peer = _wall_seconds(script, env, timeout=DRAWING_PEER_SECONDS)
-                peer_stopped = peer is None
+                peer_stopped_at = None if peer is not None else layers
             if "dot" not in renderers:
                 peer_text = "needs system dot"
-            elif peer is None:
+            elif peer_stopped_at == layers:
                 peer_text = f"> {DRAWING_PEER_SECONDS:.0f} s (stopped)"
+            elif peer is None:
+                peer_text = f"not run ({peer_stopped_at} layers took > {DRAWING_PEER_SECONDS:.0f} s)"
             else:
                 peer_text = f"{peer:.2f} s"
             for renderer in renderers:
