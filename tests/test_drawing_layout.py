@@ -162,3 +162,49 @@ def test_a_bad_time_limit_is_refused(value: str, tmp_path: Path) -> None:
     result = run("eval", "a", "--a", "1", "--svg", str(tmp_path / "g.svg"), env=env)
     assert result.exit_code == 3
     assert "EXPRGRAD_DRAWING_TIME_LIMIT must be a number of seconds above 0" in result.stderr
+
+
+# Every monospaced font draws a character 0.6 em wide (Courier, Liberation Mono, DejaVu Sans Mono: 0.600-0.602 em).
+MONOSPACED_ADVANCE = 0.602
+
+
+def _fields(svg: bytes) -> list[tuple[str, float, float, float, float]]:
+    """(text, its left and right edge at 0.6 em a character, the left and right edge of its box) per node text."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    found = []
+    for group in ET.fromstring(svg).iter(f"{ns}g"):
+        if group.get("class") != "node" or group.find(f"{ns}polygon") is None:
+            continue
+        polygon = group.find(f"{ns}polygon")
+        assert polygon is not None
+        xs = [float(point.split(",")[0]) for point in (polygon.get("points") or "").split()]
+        # Record fields are split by vertical lines; a field's box runs between the nearest ones on either side.
+        walls = sorted(
+            {min(xs), max(xs)}
+            | {float((line.get("points") or "").split()[0].split(",")[0]) for line in group.iter(f"{ns}polyline")}
+        )
+        for text in group.iter(f"{ns}text"):
+            assert text.get("font-family") == "Courier,monospace" and text.get("text-anchor") == "middle"
+            content, x = text.text or "", float(text.get("x") or 0)
+            half = MONOSPACED_ADVANCE * float(text.get("font-size") or 0) * len(content) / 2
+            left = max(wall for wall in walls if wall < x)
+            right = min(wall for wall in walls if wall > x)
+            found.append((content, x - half, x + half, left, right))
+    return found
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_text_fits_its_box_in_any_monospaced_font(renderer: str, tmp_path: Path) -> None:
+    """Every node's text, drawn at 0.6 em a character as any monospaced font draws it, stays inside its box."""
+    _needs(renderer)
+    program, values = _chain(4)
+    target = tmp_path / "graph.svg"
+    options = ["--color-by-grad", "--edge-derivatives", "--svg", str(target)]
+    result = run("eval", program + "; y = tanh(x4)", *values, *options, env={"EXPRGRAD_RENDERER": renderer})
+    assert result.exit_code == 0, result.stderr
+    fields = _fields(target.read_bytes())
+    assert any(text.startswith("grad 0.") for text, *_ in fields) and any("(" in text for text, *_ in fields)
+    for text, start, end, left, right in fields:
+        assert left <= start and end <= right, f"{text!r} spans {start:.1f}-{end:.1f}, its box {left:.1f}-{right:.1f}"
