@@ -224,8 +224,9 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         "Output files",
         3,
         (
-            "A folder that does not exist, a path that cannot be written, a drawing over the 2,000-node limit, "
-            "PNG without a system Graphviz. An existing file is never left half-written."
+            "A folder that does not exist, a path that cannot be written, a drawing over the 1,000-node limit or one "
+            "still being laid out at its time limit (EXPRGRAD_DRAWING_TIME_LIMIT, 20 s by default), PNG without a "
+            "system Graphviz. An existing file is never left half-written."
         ),
         ['exprgrad eval "a" --a 1 --svg missing/graph.svg', 'exprgrad eval "a" --a 1 --dot /proc/graph.dot'],
     ),
