@@ -148,7 +148,7 @@ def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | No
     return best, ""
 
 
-def _variables_at_kinks(program: Program) -> dict[str, str]:
+def variables_at_kinks(program: Program) -> dict[str, str]:
     """Variables whose gradient passes through a relu or abs exactly at its kink: name -> the kink's node.
 
     One walk from all such kinks at once (each node is visited once), so it stays linear in the program.
@@ -189,7 +189,7 @@ def check_gradients(
     if unknown:
         raise BindingError(f"--expect names {unknown[0]}, which is not a variable of the program")
     evaluation = program.evaluate(bindings)
-    at_kink = _variables_at_kinks(program)
+    at_kink = variables_at_kinks(program)
     results = []
     for name, variable in program.variables.items():
         autodiff = evaluation.gradients[name]
