@@ -176,6 +176,9 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "a" --a 1 --precision ٣',
             'exprgrad grad "a*b" --a 1 --b 2 --wrt c',
             'exprgrad check "a" --a 1 --expect a',
+            'exprgrad check "a*b" --against "b"',
+            'exprgrad check "a*b" --wrt a --against "c"',
+            'exprgrad check "a*b" --wrt a --against "b" --range a=3:1',
         ],
     ),
     (
@@ -218,7 +221,10 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         "Failed gradient checks",
         1,
         "`exprgrad check` exits 1 when a gradient disagrees with its finite difference or with --expect.",
-        ['exprgrad check "a*b" --a 2 --b 3 --expect a=2'],
+        [
+            'exprgrad check "a*b" --a 2 --b 3 --expect a=2',
+            'exprgrad check "x**2*sin(x)" --against "2*x*sin(x)" --samples 20',
+        ],
     ),
     (
         "Output files",

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 EXIT_MATH = 1
 EXIT_CHECK_FAILED = 1
+# `check` compared nothing: every point was undefined or at a kink.
+EXIT_NOTHING_CHECKED = 4
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
 EXIT_OUT_OF_MEMORY = 5

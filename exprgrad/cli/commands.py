@@ -9,7 +9,7 @@ import typer
 
 from ..bindings import Arguments, parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, app, fail, message_text, stdout_console
+from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, app, fail, message_text, stdout_console
 from .arguments import (
     BINDING_CONTEXT,
     FileOption,
@@ -426,12 +426,37 @@ def check_command(
     output_format: Annotated[ReportFormat, typer.Option("--format", help="table or json.")] = ReportFormat.table,
     var: VarOption = None,
     outputs: OutputsOption = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FORMULA",
+            help="A hand-derived d(output)/d(--wrt) to compare with exprgrad's at --samples random points.",
+        ),
+    ] = None,
+    wrt: Annotated[
+        str | None,
+        typer.Option("--wrt", metavar="NAME", help="With --against: the variable the formula differentiates by."),
+    ] = None,
+    samples: Annotated[int, typer.Option(min=1, max=1_000_000, help="With --against: how many points.")] = 200,
+    sample_range: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--range",
+            metavar="NAME=LOW:HIGH",
+            help="With --against: where NAME is sampled (repeatable; default -3:3; a variable given a value stays).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="With --against: the seed of the sampled points.")] = 0,
 ) -> None:
     """Check every gradient against a finite difference (and against --expect values).
 
     Exit 0 when all agree, 1 when any disagrees, 2 for usage errors.
 
     A gradient through relu or abs exactly at 0 is reported as not differentiable: neither passed nor failed.
+
+    With --against FORMULA, compare a hand-derived derivative with exprgrad's at many points instead.
+
+    Example: exprgrad check "x**2*sin(x)" --wrt x --against "2*x*sin(x) + x**2*cos(x)"
     """
     from ..checking import all_agree, check_gradients
 
@@ -441,6 +466,15 @@ def check_command(
                 raise BindingError(f"{name} must be a finite number, got {tolerance!r}")
         program, arguments = build_program(ctx, program_argument, file, var)
         program, _ = _choose_output(program, outputs, "check")
+        if against is not None:
+            if expect:
+                raise BindingError("--expect checks one point; it does not combine with --against")
+            _check_against(
+                program, arguments, against, wrt, samples, sample_range or [], seed, rtol, atol, output_format
+            )
+            return
+        if wrt is not None or sample_range or samples != 200 or seed != 0:
+            raise BindingError("--wrt, --samples, --range and --seed go with --against FORMULA")
         expected = _parse_expectations(expect or [])
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
     except ExprgradError as error:
@@ -468,3 +502,47 @@ def _parse_expectations(words: list[str]) -> dict[str, float]:
             raise BindingError(f"--expect gives {name} more than once")
         expected[name] = parse_number(text.strip(), f"the expected gradient of {name}")
     return expected
+
+
+def _check_against(
+    program: "Program",
+    arguments: Arguments,
+    formula_text: str,
+    wrt: str | None,
+    samples: int,
+    range_words: list[str],
+    seed: int,
+    rtol: float,
+    atol: float,
+    output_format: ReportFormat,
+) -> None:
+    """`check --against`: print the report, and exit 1 on a disagreement or 4 when nothing could be compared."""
+    from ..against import check_against, parse_range
+    from ..against_output import report_json, report_text
+    from ..parser import parse
+
+    if wrt is None:
+        if len(program.variables) != 1:
+            listing = ", ".join(program.variables) or "none"
+            raise BindingError(
+                f"--against needs --wrt NAME: which variable does the formula differentiate by? ({listing})"
+            )
+        (wrt,) = program.variables
+    formula = parse(formula_text, source_name="--against")
+    ranges: dict[str, tuple[float, float]] = {}
+    for word in range_words:
+        name, bounds = parse_range(word)
+        if name in ranges:
+            raise BindingError(f"--range gives {name} more than once")
+        ranges[name] = bounds
+    report = check_against(
+        program, formula, wrt, fixed=arguments.values, ranges=ranges, samples=samples, seed=seed, rtol=rtol, atol=atol
+    )
+    if output_format is ReportFormat.json:
+        sys.stdout.write(report_json(report, formula_text, rtol=rtol, atol=atol) + "\n")
+    else:
+        sys.stdout.write(report_text(report, formula_text))
+    if report.worst is None:
+        raise typer.Exit(EXIT_NOTHING_CHECKED)
+    if not report.ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
