@@ -228,12 +228,20 @@ def all_agree(results: Sequence[GradientCheck]) -> bool:
     return all(result.verdict != DISAGREE for result in results)
 
 
+def nothing_checked(results: Sequence[GradientCheck]) -> bool:
+    """True when no gradient was confirmed and none failed: the run verified nothing (every one unchecked or at a
+    kink, or no variables at all), which a script must not mistake for a pass."""
+    return not any(result.verdict in (AGREE, DISAGREE) for result in results)
+
+
 def summary(results: Sequence[GradientCheck]) -> str:
     """One line: how many gradients agree, and which did not or could not be checked."""
     counts = {
         verdict: [r.name for r in results if r.verdict == verdict] for verdict in (AGREE, DISAGREE, KINK, UNCHECKED)
     }
     parts = [f"{len(counts[AGREE])} of {len(results)} gradients agree"]
+    if nothing_checked(results):
+        parts[0] = f"nothing checked: {parts[0]}"
     if counts[DISAGREE]:
         parts.append(f"FAIL: {', '.join(counts[DISAGREE])}")
     if counts[KINK]:

@@ -28,12 +28,16 @@ CHUNK_BYTES = 1 << 16
 
 
 class RowError(ExprgradError):
-    """One input row is unusable (a missing or extra field, not a number) or fails to evaluate."""
+    """One input row is unusable (a missing or extra field, not a number) or fails to evaluate.
 
-    def __init__(self, line: int, message: str, *, math: bool = False) -> None:
+    A `fatal` error is about the input as a whole (it is not text), so --skip-bad does not skip past it.
+    """
+
+    def __init__(self, line: int, message: str, *, math: bool = False, fatal: bool = False) -> None:
         super().__init__(f"line {line}: {message}")
         self.line = line
         self.math = math
+        self.fatal = fatal
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,9 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str | RowError] | None]
     """(line number, text or the reason it is unusable) for each line; None comes before each read that may wait.
 
     Work and memory per line are linear in its length, whatever the chunking: a partial line is kept as a list of
-    pieces and joined once. A line over MAX_LINE_BYTES is dropped as it streams by and reported as a RowError.
+    pieces and joined once. A line is reported as a RowError as soon as it passes MAX_LINE_BYTES (an endless line
+    would otherwise be read forever), and the rest of it is dropped as it streams by. A NUL byte means the input is
+    not text (``/dev/zero``, a binary file): a fatal RowError at once.
     """
     pieces: list[bytes] = []
     size = 0
@@ -68,23 +74,32 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str | RowError] | None]
             # Spreadsheets often start UTF-8 CSV with a byte-order mark; it is not part of the first column's name.
             chunk = chunk.removeprefix(_BYTE_ORDER_MARK)
             first = False
+        if b"\0" in chunk:
+            line = number + 1 + chunk[: chunk.index(b"\0")].count(b"\n")
+            yield line, RowError(line, "a NUL byte: the points input is not text", fatal=True)
+            return
         lines = chunk.split(b"\n")
         for index, piece in enumerate(lines):
             if size <= MAX_LINE_BYTES:
                 pieces.append(piece)
+                if size + len(piece) > MAX_LINE_BYTES:
+                    yield number + 1, _too_long(number + 1)
             size += len(piece)
             if index == len(lines) - 1:
                 break  # the chunk ends inside a line: wait for the rest
             number += 1
-            yield number, _line_text(pieces, size, number)
+            if size <= MAX_LINE_BYTES:
+                yield number, _line_text(pieces, number)
             pieces, size = [], 0
-    if size:
-        yield number + 1, _line_text(pieces, size, number + 1)
+    if size and size <= MAX_LINE_BYTES:
+        yield number + 1, _line_text(pieces, number + 1)
 
 
-def _line_text(pieces: list[bytes], size: int, line: int) -> str | RowError:
-    if size > MAX_LINE_BYTES:
-        return RowError(line, f"the line is longer than {MAX_LINE_BYTES} bytes")
+def _too_long(line: int) -> RowError:
+    return RowError(line, f"the line is longer than {MAX_LINE_BYTES} bytes")
+
+
+def _line_text(pieces: list[bytes], line: int) -> str | RowError:
     try:
         return b"".join(pieces).decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
@@ -97,6 +112,7 @@ class PointReader:
     def __init__(self, delimiter: str = ",") -> None:
         self.delimiter = delimiter
         self.columns: list[str] | None = None
+        self.column_set: frozenset[str] = frozenset()
         self.json_lines = False
 
     def header(self, line: int, text: str) -> list[str]:
@@ -105,11 +121,12 @@ class PointReader:
             self.json_lines = True
             self.columns = list(_json_object(line, text))
         else:
-            names = [name.strip() for name in next(csv.reader([text], delimiter=self.delimiter))]
-            if len(set(names)) != len(names):
-                duplicate = next(name for name in names if names.count(name) > 1)
+            names = [name.strip() for name in _csv_fields(line, text, self.delimiter)]
+            duplicate = first_repeated(names)
+            if duplicate is not None:
                 raise RowError(line, f"the column {duplicate!r} appears twice in the header")
             self.columns = names
+        self.column_set = frozenset(self.columns)
         return self.columns
 
     def row(self, line: int, text: str) -> Row:
@@ -117,13 +134,13 @@ class PointReader:
         assert self.columns is not None
         if self.json_lines:
             document = _json_object(line, text)
-            if document.keys() != set(self.columns):
+            if document.keys() != self.column_set:
                 missing = [name for name in self.columns if name not in document]
-                extra = [name for name in document if name not in self.columns]
+                extra = [name for name in document if name not in self.column_set]
                 detail = f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}"
                 raise RowError(line, f"the keys differ from the first line's ({detail})")
             return Row(line, tuple(_json_number(line, name, document[name]) for name in self.columns))
-        fields: list[str] = next(csv.reader([text], delimiter=self.delimiter))
+        fields = _csv_fields(line, text, self.delimiter)
         if len(fields) != len(self.columns):
             raise RowError(line, f"expected {len(self.columns)} fields ({', '.join(self.columns)}), got {len(fields)}")
         try:
@@ -155,6 +172,27 @@ class PointReader:
 _NOT_A_NUMBER_CHARACTER = {delimiter: re.compile(rf"[^0-9eE.+\-{delimiter}]") for delimiter in (",", "\t")}
 
 
+def first_repeated(names: Sequence[str]) -> str | None:
+    """The first name that occurs a second time in `names` (in one pass), or None."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
+def _csv_fields(line: int, text: str, delimiter: str) -> list[str]:
+    # The csv module refuses fields over 128 KiB by default (a process-wide limit); any field of a line within the
+    # line limit is allowed here, and anything else it refuses is one bad row, not a traceback.
+    if csv.field_size_limit() < MAX_LINE_BYTES:
+        csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        return next(csv.reader([text], delimiter=delimiter))
+    except csv.Error as error:
+        raise RowError(line, f"not a CSV line ({error})") from None
+
+
 def _json_object(line: int, text: str) -> dict[str, object]:
     try:
         document = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
@@ -162,6 +200,9 @@ def _json_object(line: int, text: str) -> dict[str, object]:
         raise RowError(line, f"the key {repeated.args[0]!r} appears twice") from None
     except ValueError as error:
         raise RowError(line, f"not valid JSON ({error.args[0].split(':')[0]})") from None
+    except RecursionError:
+        # The JSON parser recurses once per level of nesting; a row is one flat object, so depth is an error anyway.
+        raise RowError(line, "nested too deeply: each JSON line must be an object of name: number") from None
     if not isinstance(document, dict):
         raise RowError(line, "each JSON line must be an object of name: number")
     return document
@@ -202,7 +243,8 @@ class PointEvaluator:
         assigned = [name for name in columns if name in program.defaults]
         if assigned:
             raise BindingError(f"{assigned[0]} is given a value in the program; drop its column")
-        missing = [name for name in program.free_variables if name not in columns and name not in fixed]
+        given = set(columns)
+        missing = [name for name in program.free_variables if name not in given and name not in fixed]
         if missing:
             names = ", ".join(missing)
             raise BindingError(f"no value for {names}: add a column for it or pass --{missing[0]} VALUE")
@@ -232,7 +274,7 @@ class PointWriter:
         self.output_format = output_format
         self.columns = list(columns)
         self.keys = [*self.columns, "value", *(f"grad_{name}" for name in gradient_names)]
-        clash = next((key for key in self.keys if self.keys.count(key) > 1), None)
+        clash = first_repeated(self.keys)
         if clash is not None:
             raise BindingError(
                 f"the output would have two columns named {clash!r} (the results are named value and grad_<name>);"
@@ -363,7 +405,7 @@ class _PointStream:
             self.pending.append((line, text))
 
     def _bad(self, error: RowError) -> None:
-        if self.on_bad_row is None:
+        if self.on_bad_row is None or error.fatal:
             raise error
         self.on_bad_row(error)
         self.skipped += 1

@@ -24,6 +24,7 @@ and fails if one of them no longer matches; `python -m tests.update_error_docs` 
 | 1 | a math error (domain, overflow, infinite derivative); for `check`, a gradient that disagrees |
 | 2 | a usage error: the program text, a name, a value, an option, a `--points` row |
 | 3 | an output file or drawing could not be made |
+| 4 | `check` verified nothing: no gradient agreed or failed (all unchecked or not differentiable, or no variables) |
 | 130 | interrupted by Ctrl-C (`exprgrad: interrupted`; no half-written file is left) |
 | SIGPIPE | stdout was closed early (`exprgrad ... \\| head -1`): the process ends quietly, as shells expect |
 """
@@ -111,6 +112,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "exprgrad eval \"a*b\" --points - <<< $'a,b\\n1,x'",
             "exprgrad eval \"a*b\" --points - <<< $'a,q\\n1,2'",
             "exprgrad eval \"log(a)*b\" --points - --skip-bad <<< $'a,b\\n1,x\\n2,3'",
+            'exprgrad eval "a" --points /dev/zero',
             'exprgrad eval "a*b" --a 1 --b 2 --fast-math',
         ],
     ),
@@ -137,6 +139,15 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         1,
         "`exprgrad check` exits 1 when a gradient disagrees with its finite difference or with --expect.",
         ['exprgrad check "a*b" --a 2 --b 3 --expect a=2'],
+    ),
+    (
+        "Gradient checks that verified nothing",
+        4,
+        (
+            "`exprgrad check` exits 4 when no gradient agreed and none failed: every variable unchecked or not "
+            "differentiable at the point, or a program without variables. A CI job must not pass on such a run."
+        ),
+        ['exprgrad check "x**x" --x 0', 'exprgrad check "relu(x)" --x 0'],
     ),
     (
         "Output files",

@@ -5,13 +5,23 @@
 """
 
 from . import commands
-from .app import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_MATH, EXIT_OUTPUT, EXIT_USAGE, app, main
+from .app import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_MATH,
+    EXIT_NOTHING_CHECKED,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    app,
+    main,
+)
 from .arguments import MAX_PROGRAM_BYTES
 
 __all__ = [
     "EXIT_CHECK_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_MATH",
+    "EXIT_NOTHING_CHECKED",
     "EXIT_OUTPUT",
     "EXIT_USAGE",
     "MAX_PROGRAM_BYTES",

@@ -2,8 +2,8 @@
 
 Exit codes: 0 success; 1 a math error (outside a function's domain, overflow, an infinite derivative) or, for
 `check`, a gradient that disagrees; 2 a usage error (the program text, an option, a variable's value, a bad input
-row); 3 an output file or drawing could not be made; 130 interrupted (Ctrl-C). A closed stdout pipe ends the
-process as SIGPIPE does, quietly.
+row); 3 an output file or drawing could not be made; 4 `check` verified no gradient at all; 130 interrupted
+(Ctrl-C). A closed stdout pipe ends the process as SIGPIPE does, quietly.
 """
 
 # No `from __future__ import annotations` in this package: Typer reads the commands' annotations, and string
@@ -25,6 +25,7 @@ EXIT_MATH = 1
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
+EXIT_NOTHING_CHECKED = 4
 EXIT_INTERRUPTED = 130
 
 

@@ -9,7 +9,7 @@ import typer
 
 from ..bindings import Arguments, parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, app, fail, stdout_console
+from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, app, fail, stdout_console
 from .arguments import (
     BINDING_CONTEXT,
     FileOption,
@@ -291,11 +291,12 @@ def check_command(
 ) -> None:
     """Check every gradient against a finite difference (and against --expect values).
 
-    Exit 0 when all agree, 1 when any disagrees, 2 for usage errors.
+    Exit 0 when all agree, 1 when any disagrees, 2 for usage errors, 4 when nothing could be checked.
 
     A gradient through relu or abs exactly at 0 is reported as not differentiable: neither passed nor failed.
+    A run where no gradient agreed or failed (all unchecked or not differentiable) exits 4: it verified nothing.
     """
-    from ..checking import all_agree, check_gradients
+    from ..checking import all_agree, check_gradients, nothing_checked
 
     try:
         for name, tolerance in (("--rtol", rtol), ("--atol", atol)):
@@ -309,13 +310,18 @@ def check_command(
     if output_format is ReportFormat.json:
         from ..formats import check_json
 
-        sys.stdout.write(check_json(results, ok=all_agree(results), rtol=rtol, atol=atol) + "\n")
+        sys.stdout.write(
+            check_json(results, ok=all_agree(results), nothing_checked=nothing_checked(results), rtol=rtol, atol=atol)
+            + "\n"
+        )
     else:
         from ..render import print_check
 
         print_check(stdout_console(), results)
     if not all_agree(results):
         raise typer.Exit(EXIT_CHECK_FAILED)
+    if nothing_checked(results):
+        raise typer.Exit(EXIT_NOTHING_CHECKED)
 
 
 def _parse_expectations(words: list[str]) -> dict[str, float]:
