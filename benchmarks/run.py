@@ -13,6 +13,8 @@ Cases (each a function in CASES; add one there):
            objects, and SymPy (parse_expr + diff + evaluate) where it survives; the parse loop alone, for scale
   points   --points over many rows: the compute against hand-written vectorised NumPy, and end to end (CSV in,
            CSV out) against a NumPy script; the pure-Python row path as the baseline it replaces
+  wide_points  --points with 1,001 variables (the 21-node program repeated): compute against NumPy in blocks of the
+           same size, cost per node and point against the 21-node program, CSV against JSON lines
 """
 
 from __future__ import annotations
@@ -612,8 +614,13 @@ def points(settings: Settings) -> Iterator[Row]:
             for start in range(0, rows, block_rows):
                 evaluator.evaluate(data[start : start + block_rows])
 
-        columns = {name: data[:, i] for i, name in enumerate(POINTS_COLUMNS)}
-        peer = timings(lambda: numpy_reference(columns), settings.repeat)
+        def numpy_in_blocks() -> None:
+            # The peer computes in blocks of the same size as --points does, so the ratio compares like with like.
+            for start in range(0, rows, block_rows):
+                part = data[start : start + block_rows]
+                numpy_reference({name: part[:, i] for i, name in enumerate(POINTS_COLUMNS)})
+
+        peer = timings(numpy_in_blocks, settings.repeat)
         nodes = len(program.nodes)
         fast_block = BlockEvaluator(program, POINTS_COLUMNS, fast_math=True)
         for how, evaluator in [("bit for bit as eval", block), ("--fast-math", fast_block)]:
@@ -623,7 +630,7 @@ def points(settings: Settings) -> Iterator[Row]:
                 "points",
                 f"compute ({how}): value + 7 gradients, {rows:,} rows x {nodes} nodes",
                 show(mine, 1e9 / (rows * nodes), "ns/node/point"),
-                "hand-written NumPy",
+                f"hand-written NumPy, blocks of {block_rows:,} rows",
                 show(peer, 1e9 / (rows * nodes), "ns/node/point"),
                 f"{ratio:.2f}x",
                 "<= 3x",
@@ -667,11 +674,154 @@ def points(settings: Settings) -> Iterator[Row]:
         os.unlink(path)
 
 
+# -- case: wide point files (issue 16) -----------------------------------------------------------------------------
+
+# The 21-node program repeated over fresh variables and summed: the same mix of ops, 1,001 variables.
+WIDE_COPIES = 143
+
+
+def wide_program() -> tuple[str, list[str]]:
+    """The program text of WIDE_COPIES copies of POINTS_PROGRAM summed, and its variables in column order."""
+    import re
+
+    statements: list[str] = []
+    outputs: list[str] = []
+    columns: list[str] = []
+    renamed = re.compile(r"\b(" + "|".join((*POINTS_COLUMNS, "h1", "h2", "o")) + r")\b")
+    for copy in range(WIDE_COPIES):
+        statements.append(renamed.sub(lambda match: f"{match.group(1)}_{copy}", POINTS_PROGRAM))  # noqa: B023
+        outputs.append(f"o_{copy}")
+        columns.extend(f"{name}_{copy}" for name in POINTS_COLUMNS)
+    return "; ".join([*statements, "out = " + " + ".join(outputs)]), columns
+
+
+def _wide_numpy_reference(block: Any) -> None:
+    """Hand-written NumPy for the wide program: the 21-node reference on each copy's columns, values summed."""
+    width = len(POINTS_COLUMNS)
+    total = 0.0
+    for copy in range(WIDE_COPIES):
+        value, _ = numpy_reference({name: block[:, copy * width + i] for i, name in enumerate(POINTS_COLUMNS)})
+        total = total + value
+
+
+def _write_points(rows: int, columns: Sequence[str], json_lines: bool = False) -> str:
+    import numpy as np
+
+    values = np.random.default_rng(7).uniform(-1, 1, (rows, len(columns))).tolist()
+    handle, path = tempfile.mkstemp(suffix=".jsonl" if json_lines else ".csv", prefix="exprgrad-points-")
+    with os.fdopen(handle, "w") as stream:
+        if json_lines:
+            stream.writelines(json.dumps(dict(zip(columns, row, strict=True))) + "\n" for row in values)
+        else:
+            stream.write(",".join(columns) + "\n")
+            stream.writelines(",".join(map(repr, row)) + "\n" for row in values)
+    return path
+
+
+def wide_points(settings: Settings) -> Iterator[Row]:
+    """--points with 1,001 variables against the 21-node program: per node and point, compute and end to end."""
+    import numpy as np
+
+    from exprgrad import parse
+    from exprgrad.points import block_rows
+    from exprgrad.vectorized import BlockEvaluator
+
+    text, columns = wide_program()
+    program = parse(text)
+    nodes = len(program.nodes)
+    narrow = parse(POINTS_PROGRAM)
+    narrow_nodes = len(narrow.nodes)
+    rows = 1_000 if settings.quick else 5_000
+    narrow_rows = 100_000 if settings.quick else 500_000
+    wide_block = block_rows(nodes, len(columns))
+    narrow_block = block_rows(narrow_nodes, len(POINTS_COLUMNS))
+    data = np.random.default_rng(7).uniform(-1, 1, (rows, len(columns)))
+    narrow_data = np.random.default_rng(7).uniform(-1, 1, (narrow_rows, len(POINTS_COLUMNS)))
+
+    def in_blocks(run: Callable[[Any], object], matrix: Any, size: int) -> Callable[[], None]:
+        def blocks() -> None:
+            for start in range(0, len(matrix), size):
+                run(matrix[start : start + size])
+
+        return blocks
+
+    evaluator = BlockEvaluator(program, columns)
+    narrow_evaluator = BlockEvaluator(narrow, POINTS_COLUMNS)
+    wide = timings(in_blocks(evaluator.evaluate, data, wide_block), settings.repeat)
+    peer = timings(in_blocks(_wide_numpy_reference, data, wide_block), settings.repeat)
+    base = timings(in_blocks(narrow_evaluator.evaluate, narrow_data, narrow_block), settings.repeat)
+    per_wide = median(wide) / (rows * nodes)
+    per_narrow = median(base) / (narrow_rows * narrow_nodes)
+    yield Row(
+        "wide points",
+        f"compute, {len(columns):,} variables ({nodes:,} nodes), blocks of {wide_block:,} rows",
+        show(wide, 1e9 / (rows * nodes), "ns/node/point"),
+        f"hand-written NumPy, blocks of {wide_block:,} rows",
+        show(peer, 1e9 / (rows * nodes), "ns/node/point"),
+        f"{median(wide) / median(peer):.2f}x",
+        "<= 3x",
+        median(wide) / median(peer) <= 3,
+    )
+    yield Row(
+        "wide points",
+        f"compute per node and point: {len(columns):,} variables against 7 (21 nodes, blocks of {narrow_block:,})",
+        f"{per_wide * 1e9:.1f} ns/node/point",
+        "21-node program",
+        show(base, 1e9 / (narrow_rows * narrow_nodes), "ns/node/point"),
+        f"{per_wide / per_narrow:.2f}x",
+        "<= 2x",
+        per_wide / per_narrow <= 2,
+    )
+    repeat = max(1, settings.repeat // 2)
+    wide_csv = _write_points(rows, columns)
+    wide_json = _write_points(rows, columns, json_lines=True)
+    narrow_csv = _write_points(narrow_rows, POINTS_COLUMNS)
+    program_file = tempfile.mkstemp(suffix=".txt", prefix="exprgrad-wide-")[1]
+    Path(program_file).write_text(text)
+    try:
+        command = [EXPRGRAD, "eval", "-f", program_file, "--points"]
+        csv_times = [_process_seconds_and_memory([*command, wide_csv]) for _ in range(repeat)]
+        json_times = [_process_seconds_and_memory([*command, wide_json]) for _ in range(repeat)]
+        narrow_times = [
+            _process_seconds_and_memory([EXPRGRAD, "eval", POINTS_PROGRAM, "--points", narrow_csv])
+            for _ in range(repeat)
+        ]
+    finally:
+        for path in (wide_csv, wide_json, narrow_csv, program_file):
+            os.unlink(path)
+    csv_seconds = [s for s, _ in csv_times]
+    per_csv = median(csv_seconds) / (rows * nodes)
+    per_narrow_end = median([s for s, _ in narrow_times]) / (narrow_rows * narrow_nodes)
+    yield Row(
+        "wide points",
+        f"end to end, CSV in and out, {rows:,} rows x {len(columns):,} variables "
+        f"(peak memory {max(m for _, m in csv_times):.0f} MiB)",
+        show(csv_seconds, 1e9 / (rows * nodes), "ns/node/point"),
+        f"21-node program, {narrow_rows:,} rows",
+        show([s for s, _ in narrow_times], 1e9 / (narrow_rows * narrow_nodes), "ns/node/point"),
+        f"{per_csv / per_narrow_end:.2f}x",
+        "<= 2x",
+        per_csv / per_narrow_end <= 2,
+    )
+    json_seconds = [s for s, _ in json_times]
+    yield Row(
+        "wide points",
+        f"end to end, CSV against JSON lines, {rows:,} rows x {len(columns):,} variables",
+        show(csv_seconds, 1, "s"),
+        "the same rows as JSON lines",
+        show(json_seconds, 1, "s"),
+        f"{median(csv_seconds) / median(json_seconds):.2f}x",
+        "<= 1x",
+        median(csv_seconds) <= median(json_seconds),
+    )
+
+
 CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {
     "startup": startup,
     "engine": engine,
     "text": text,
     "points": points,
+    "wide_points": wide_points,
 }
 
 

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TextIO
@@ -53,8 +54,33 @@ MAX_LINE_BYTES = 1 << 20
 _BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
+def read_may_wait(stream: IO[bytes]) -> Callable[[], bool]:
+    """A test of whether the next read of `stream` would wait for input (so that output should be flushed first).
+
+    A regular file or an in-memory stream never makes exprgrad wait; a pipe, a terminal or a socket does only when
+    nothing is ready to read (asked with a zero-timeout select). Where that cannot be asked, assume it may wait.
+    """
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return lambda: False  # not backed by a file descriptor: nothing to wait for
+    try:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return lambda: False
+        import select
+
+        select.select([descriptor], [], [], 0)
+    except (OSError, ValueError, ImportError):
+        return lambda: True
+
+    def nothing_ready() -> bool:
+        return not select.select([descriptor], [], [], 0)[0]
+
+    return nothing_ready
+
+
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str | RowError] | None]:
-    """(line number, text or the reason it is unusable) for each line; None comes before each read that may wait.
+    """(line number, text or the reason it is unusable) for each line; None comes before each read that would wait.
 
     Work and memory per line are linear in its length, whatever the chunking: a partial line is kept as a list of
     pieces and joined once. A line is reported as a RowError as soon as it passes MAX_LINE_BYTES (an endless line
@@ -65,8 +91,10 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str | RowError] | None]
     size = 0
     number = 0
     first = True
+    may_wait = read_may_wait(stream)
     while True:
-        yield None
+        if may_wait():
+            yield None
         chunk = stream.read1(CHUNK_BYTES) if hasattr(stream, "read1") else stream.read(CHUNK_BYTES)
         if not chunk:
             break
@@ -148,27 +176,36 @@ class PointReader:
         except BindingError as error:
             raise RowError(line, str(error)) from None
 
-    def block(self, texts: Sequence[str]) -> list[float] | None:
-        """All fields of CSV/TSV lines as one flat list of floats, or None if any line needs a closer look.
+    def block(self, texts: Sequence[str]) -> Any:
+        """All fields of CSV/TSV lines as a NumPy array, one row per line, or None if any line needs a closer look.
 
         Only digits, signs, points, exponents and delimiters are let through, so float() accepts exactly the
         language's number syntax here; anything else (spaces, nan, a short row) goes to `row`, line by line.
+        Lines are split a group at a time: the strings of a whole wide block would take several times its array.
         """
         if self.json_lines or self.columns is None:
             return None
+        import numpy as np
+
         delimiter = self.delimiter
         separators = len(self.columns) - 1
         if any(text.count(delimiter) != separators for text in texts):
             return None
-        joined = delimiter.join(texts)
-        if _NOT_A_NUMBER_CHARACTER[delimiter].search(joined):
-            return None
-        try:
-            return list(map(float, joined.split(delimiter)))
-        except ValueError:
-            return None
+        matrix = np.empty((len(texts), separators + 1))
+        group = max(1, _FIELDS_AT_ONCE // (separators + 1))
+        for start in range(0, len(texts), group):
+            joined = delimiter.join(texts[start : start + group])
+            if _NOT_A_NUMBER_CHARACTER[delimiter].search(joined):
+                return None
+            try:
+                numbers = list(map(float, joined.split(delimiter)))
+            except ValueError:
+                return None
+            matrix[start : start + group] = np.array(numbers).reshape(-1, separators + 1)
+        return matrix
 
 
+_FIELDS_AT_ONCE = 1 << 16
 _NOT_A_NUMBER_CHARACTER = {delimiter: re.compile(rf"[^0-9eE.+\-{delimiter}]") for delimiter in (",", "\t")}
 
 
@@ -297,10 +334,19 @@ class PointWriter:
             self.stream.write(self.separator.join(map(repr, numbers)) + "\n")
 
 
-# Rows evaluated together with NumPy; a read that may wait for input also ends a block, so output keeps up.
+# Rows evaluated together with NumPy; a read that would wait for input also ends a block, so output keeps up.
 # Each op of the program costs a few microseconds of Python per block whatever its size: 8,192 rows computed
 # about 6 % faster than 4,096 in one run (1,000,000 rows of the benchmark's program), and 16,384 no faster.
 BLOCK_ROWS = 8192
+# A block holds every node's values for each of its rows (and the gradients, and the input and output fields):
+# a wide program gets fewer rows, so that a block stays near 8 M numbers (64 MiB) per array set. At 1,000
+# variables and 3,000 nodes that is still over 2,000 rows, enough to spread the per-op cost thin.
+BLOCK_VALUES = 1 << 23
+
+
+def block_rows(nodes: int, columns: int) -> int:
+    """How many rows `--points` evaluates together for a program of `nodes` nodes read from `columns` columns."""
+    return max(1, min(BLOCK_ROWS, BLOCK_VALUES // max(1, nodes, 2 * columns + 1)))
 
 
 def _block_evaluator(program: Program, columns: Sequence[str], fast_math: bool) -> Any:
@@ -344,6 +390,9 @@ def stream_points(
     return stream.written, stream.skipped
 
 
+_ROWS_AS_FLOATS = 256
+
+
 class _PointStream:
     """The state of one --points run: header, evaluators, the block being gathered, and the counts.
 
@@ -372,6 +421,7 @@ class _PointStream:
         self.evaluator: PointEvaluator | None = None
         self.writer: PointWriter | None = None
         self.block: Any = None
+        self.block_rows = BLOCK_ROWS
         self.pending: list[tuple[int, str]] = []
         self.written = 0
         self.skipped = 0
@@ -385,7 +435,7 @@ class _PointStream:
             self._bad(text)
         elif text.strip():
             self.pending.append((line, text))
-            if len(self.pending) >= BLOCK_ROWS:
+            if len(self.pending) >= self.block_rows:
                 self.flush()
 
     def _header(self, line: int, text: str | RowError) -> None:
@@ -400,6 +450,7 @@ class _PointStream:
         except BindingError as error:
             raise RowError(line, str(error)) from None
         self.block = _block_evaluator(self.program, columns, self.fast_math)
+        self.block_rows = block_rows(len(self.program.nodes), len(columns))
         if self.reader.json_lines:
             # The first JSON line is a row as well as the header.
             self.pending.append((line, text))
@@ -426,15 +477,14 @@ class _PointStream:
         if not self.pending:
             return
         pending, self.pending = self.pending, []
-        fields = self.reader.block([text for _, text in pending]) if self.block is not None else None
-        if fields is None:
+        matrix = self.reader.block([text for _, text in pending]) if self.block is not None else None
+        if matrix is None:
             for line, text in pending:
                 self._one_row(line, text)
             return
         import numpy as np
 
         assert self.writer is not None
-        matrix = np.array(fields, dtype=np.float64).reshape(len(pending), -1)
         try:
             values, gradients, suspect = self.block.evaluate(matrix)
         except ArithmeticError:
@@ -445,13 +495,17 @@ class _PointStream:
             return
         # A field like 1e999 reads as inf; the row path refuses it with a message.
         suspect |= ~np.isfinite(matrix).all(axis=1)
-        table = np.column_stack([matrix, values, *gradients]).tolist()
-        for index, (line, text) in enumerate(pending):
-            if suspect[index]:
-                self._one_row(line, text)
-            else:
-                self.writer.write_numbers(table[index])
-                self.written += 1
+        table = np.column_stack([matrix, values, *gradients])
+        suspects = suspect.tolist()
+        # Python floats for a slice of rows at a time: a whole wide block of them would be several times its array.
+        for start in range(0, len(pending), _ROWS_AS_FLOATS):
+            numbers = table[start : start + _ROWS_AS_FLOATS].tolist()
+            for index, row in enumerate(numbers, start):
+                if suspects[index]:
+                    self._one_row(*pending[index])
+                else:
+                    self.writer.write_numbers(row)
+                    self.written += 1
 
     def finish(self) -> None:
         """Write what is left; an input without even a header is an error."""
