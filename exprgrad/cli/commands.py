@@ -107,8 +107,14 @@ def eval_command(
     else:
         from ..render import plain_table, print_hessian, print_table
 
-        # Off a terminal the table is drawn without importing Rich (see render.plain_table).
-        text = None if sys.stdout.isatty() or hessian is not None else plain_table(program, evaluation, precision)
+        # Off a terminal, or on one past the size where Rich gets slow, the tables are drawn without Rich.
+        plain = _plain_output(4 * len(program.nodes) + (len(hessian) ** 2 if hessian is not None else 0))
+        text = plain_table(program, evaluation, precision) if plain else None
+        if text is not None and hessian is not None:
+            from ..plain import hessian_text
+
+            more = hessian_text(evaluation.output, hessian, precision)
+            text = None if more is None else text + more
         if text is not None:
             sys.stdout.write(text)
         else:
@@ -196,6 +202,10 @@ def explain_command(
 
     if output_format is ReportFormat.json:
         sys.stdout.write(explanation_json(explanation) + "\n")
+    elif _plain_output(len(explanation.steps)):
+        from ..plain import explanation_lines
+
+        sys.stdout.write(explanation_lines(explanation, precision))
     else:
         print_explanation(stdout_console(), explanation, precision)
 
@@ -252,7 +262,7 @@ def grad_command(
             listing = ", ".join(program.variables) or "none"
             raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
         if order == 2:
-            lines = _second_derivative_lines(program.hessian(arguments.values), wanted)
+            lines = _second_derivative_lines(program, arguments.values, wanted)
         else:
             lines = _first_derivative_lines(program.evaluate(arguments.values).gradients, wanted)
     except ExprgradError as error:
@@ -266,13 +276,16 @@ def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> l
     return [f"{name}\t{value!r}" for name, value in gradients.items() if not wanted or name in wanted]
 
 
-def _second_derivative_lines(hessian: dict[str, dict[str, float]], wanted: list[str]) -> list[str]:
-    if len(wanted) == 2:
-        return [repr(hessian[wanted[0]][wanted[1]])]
-    if len(wanted) == 1:
-        return [repr(hessian[wanted[0]][wanted[0]])]
-    names = [name for name in hessian if not wanted or name in wanted]
-    return [f"{row}\t{column}\t{hessian[row][column]!r}" for row in names for column in names]
+def _second_derivative_lines(program: "Program", values: dict[str, float], wanted: list[str]) -> list[str]:
+    from ..hessian import hessian
+
+    # Only the rows asked for are computed: each is one reverse pass over the gradient graph.
+    if len(wanted) in (1, 2):
+        row, column = wanted[0], wanted[-1]
+        return [repr(hessian(program, values, rows=[row], columns=[column])[row][column])]
+    names = [name for name in program.variables if not wanted or name in wanted]
+    selected = hessian(program, values, rows=names, columns=names)
+    return [f"{row}\t{column}\t{selected[row][column]!r}" for row in names for column in names]
 
 
 @app.command("check", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -315,13 +328,27 @@ def check_command(
             + "\n"
         )
     else:
+        from ..plain import check_text
         from ..render import print_check
 
-        print_check(stdout_console(), results)
+        text = check_text(results) if _plain_output(5 * len(results)) else None
+        if text is not None:
+            sys.stdout.write(text)
+        else:
+            print_check(stdout_console(), results)
     if not all_agree(results):
         raise typer.Exit(EXIT_CHECK_FAILED)
     if nothing_checked(results):
         raise typer.Exit(EXIT_NOTHING_CHECKED)
+
+
+def _plain_output(cells: int) -> bool:
+    """Whether to draw without Rich: off a terminal always, and on one past RICH_CELLS (Rich takes seconds there)."""
+    if not sys.stdout.isatty():
+        return True
+    from ..plain import RICH_CELLS
+
+    return cells > RICH_CELLS
 
 
 def _parse_expectations(words: list[str]) -> dict[str, float]:
