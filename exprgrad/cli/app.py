@@ -76,18 +76,22 @@ app = typer.Typer(
 )
 
 
-def fail(error: ExprgradError) -> NoReturn:
-    """Print `error` on stderr as exprgrad's one-message form and exit with its code."""
+def exit_code_for(error: ExprgradError) -> int:
+    """The exit code of a command that stops with `error` (also reported per request by `exprgrad batch`)."""
     from ..dot import RenderError
     from ..files import OutputError
     from ..points import RowError
 
     if isinstance(error, EvaluationError) or (isinstance(error, RowError) and error.math):
-        code = EXIT_MATH
-    elif isinstance(error, (OutputError, RenderError)):
-        code = EXIT_OUTPUT
-    else:
-        code = EXIT_USAGE
+        return EXIT_MATH
+    if isinstance(error, (OutputError, RenderError)):
+        return EXIT_OUTPUT
+    return EXIT_USAGE
+
+
+def fail(error: ExprgradError) -> NoReturn:
+    """Print `error` on stderr as exprgrad's one-message form and exit with its code."""
+    code = exit_code_for(error)
     sys.stderr.write(f"exprgrad: error: {error}\n")
     raise typer.Exit(code)
 

@@ -1,4 +1,4 @@
-"""The commands: eval, explain, grad and check. Each parses, computes through the library, then prints."""
+"""The commands: eval, explain, grad, check and batch. Each parses, computes through the library, then prints."""
 
 import math
 import sys
@@ -362,3 +362,35 @@ def _parse_expectations(words: list[str]) -> dict[str, float]:
             raise BindingError(f"--expect gives {name} more than once")
         expected[name] = parse_number(text.strip(), f"the expected gradient of {name}")
     return expected
+
+
+@app.command("batch")
+def batch_command(
+    requests: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE", help="JSON lines of requests ('-', the default, for stdin).", show_default=False
+        ),
+    ] = "-",
+) -> None:
+    """Answer many requests in one process: one JSON line in, one JSON line out, in order.
+
+    Each request is {"command": "eval" | "grad" | "check", "program": TEXT, "values": {NAME: NUMBER}, ...}; each
+    response has "line", "exit_code" and "result" (the command's JSON) or "error" ({"message", "exit_code"}).
+    A bad request is answered with its error and the rest still run. Exit code: the largest of the requests'.
+
+    Example: echo '{"command": "grad", "program": "a*b", "values": {"a": 2, "b": 3}}' | exprgrad batch
+    """
+    from .batch import run_batch
+
+    try:
+        source = sys.stdin.buffer if requests == "-" else open(requests, "rb")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        fail(BindingError(f"cannot read {requests}: {error.strerror}"))
+    try:
+        code = run_batch(source, sys.stdout)
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    if code:
+        raise typer.Exit(code)
