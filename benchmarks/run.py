@@ -13,6 +13,7 @@ Cases (each a function in CASES; add one there):
            objects, and SymPy (parse_expr + diff + evaluate) where it survives; the parse loop alone, for scale
   points   --points over many rows: the compute against hand-written vectorised NumPy, and end to end (CSV in,
            CSV out) against a NumPy script; the pure-Python row path as the baseline it replaces
+  typer    start-up with the newest Typer (a temporary venv) against the pinned one: when the pin can go
   wide_points  --points with 1,001 variables (the 21-node program repeated): compute against NumPy in blocks of the
            same size, cost per node and point against the 21-node program, CSV against JSON lines
 """
@@ -816,12 +817,73 @@ def wide_points(settings: Settings) -> Iterator[Row]:
     )
 
 
+# -- case: the newest Typer beside the pinned one (issue 16) ------------------------------------------------------
+
+
+def _venv_with_newest_typer(folder: str) -> str | None:
+    """A virtual environment in `folder` with the newest Typer from the package index; its Python, or None."""
+    subprocess.run([PYTHON, "-m", "venv", folder], check=True, stdout=subprocess.DEVNULL)
+    python = str(Path(folder) / "bin" / "python")
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--upgrade", "typer"], capture_output=True, text=True, check=False
+    )
+    return python if installed.returncode == 0 else None
+
+
+def typer_versions(settings: Settings) -> Iterator[Row]:
+    """Start-up with the newest Typer (in a temporary venv) against the pinned one: when the pin in pyproject.toml
+    (typer<0.29, which imports pydantic at every start) can go."""
+    import typer
+
+    folder = tempfile.mkdtemp(prefix="exprgrad-typer-")
+    try:
+        newest = _venv_with_newest_typer(folder)
+        if newest is None:
+            yield Row("typer", "newest Typer", "not measured: pip could not install it")
+            return
+        version = subprocess.run(
+            [newest, "-c", "import typer; print(typer.__version__)"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        # exprgrad from this checkout, run by either Python: only Typer differs (grad imports nothing else).
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+        grad = ["-m", "exprgrad", "grad", "a*b+c", "--a", "2", "--b", "-3", "--c", "10", "--wrt", "a"]
+        commands = {
+            "pinned app": [PYTHON, str(HERE / "minimal_typer_app.py")],
+            "newest app": [newest, str(HERE / "minimal_typer_app.py")],
+            "pinned grad": [PYTHON, *grad],
+            "newest grad": [newest, *grad],
+        }
+        for command in commands.values():  # warm the file cache
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+        times: dict[str, list[float]] = {label: [] for label in commands}
+        for _ in range(7 if settings.quick else 21):
+            for label, command in commands.items():
+                start = time.perf_counter()
+                subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+                times[label].append(time.perf_counter() - start)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for what in ("app", "grad"):
+        ratio = median(times[f"newest {what}"]) / median(times[f"pinned {what}"])
+        label = "minimal Typer app" if what == "app" else "exprgrad grad --wrt a"
+        yield Row(
+            "typer",
+            f"{label} with Typer {version} (newest)",
+            show(times[f"newest {what}"], 1e3, "ms"),
+            f"Typer {typer.__version__} (pinned)",
+            show(times[f"pinned {what}"], 1e3, "ms"),
+            f"{ratio:.2f}x",
+            "the pin can go at <= 1.1x",
+        )
+
+
 CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {
     "startup": startup,
     "engine": engine,
     "text": text,
     "points": points,
     "wide_points": wide_points,
+    "typer": typer_versions,
 }
 
 

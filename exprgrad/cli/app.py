@@ -17,8 +17,6 @@ import typer.core
 from ..errors import EvaluationError, ExprgradError
 
 if TYPE_CHECKING:
-    # Typer 0.26+ carries its own copy of Click; this is the Context class its commands are typed with.
-    import typer._click as click
     from rich.console import Console
 
 EXIT_MATH = 1
@@ -35,6 +33,18 @@ def _report_usage_error(message: str, command: str | None) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def _usage_message(error: typer.TyperException) -> str | None:
+    """The message of a usage error from the option parser, or None for any other error.
+
+    Typer exports no class for usage errors (its copy of Click is private), so they are told by what Click
+    documents of them: a `format_message()` and exit code 2. Exit and Abort are not TyperExceptions.
+    """
+    format_message = getattr(error, "format_message", None)
+    if getattr(error, "exit_code", None) != EXIT_USAGE or not callable(format_message):
+        return None
+    return str(format_message())
+
+
 class PlainUsageErrors:
     """Usage errors found by the option parser, printed in exprgrad's one-line form with exit code 2.
 
@@ -42,28 +52,33 @@ class PlainUsageErrors:
     """
 
     name: str | None
+    no_args_is_help: bool
 
-    def parse_args(self, ctx: "click.Context", args: list[str]) -> list[str]:
-        from typer._click.exceptions import NoArgsIsHelpError, UsageError
-
+    # `ctx` is the Context of Typer's copy of Click, a private class: typed Any rather than imported from there.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args and getattr(self, "no_args_is_help", False):
+            # `exprgrad` alone shows the help, as Typer does it.
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
         try:
             return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
-        except NoArgsIsHelpError:
-            raise
-        except UsageError as error:
-            _report_usage_error(error.format_message(), self.name)
+        except typer.TyperException as error:
+            message = _usage_message(error)
+            if message is None:
+                raise
+            _report_usage_error(message, self.name)
 
 
 class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
     """The top-level command group: an unknown command is a usage error in the same one-line form."""
 
-    def resolve_command(self, ctx: "click.Context", args: list[str]) -> Any:
-        from typer._click.exceptions import UsageError
-
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
-        except UsageError as error:
-            _report_usage_error(error.format_message(), None)
+        except typer.TyperException as error:
+            message = _usage_message(error)
+            if message is None:
+                raise
+            _report_usage_error(message, None)
 
 
 app = typer.Typer(
