@@ -13,6 +13,11 @@ Cases (each a function in CASES; add one there):
            objects, and SymPy (parse_expr + diff + evaluate) where it survives; the parse loop alone, for scale
   points   --points over many rows: the compute against hand-written vectorised NumPy, and end to end (CSV in,
            CSV out) against a NumPy script; the pure-Python row path as the baseline it replaces
+  second_derivatives  one Hessian entry of tanh(sum of all products) against SymPy, its growth; the Hessian table
+           against its JSON
+  large_outputs  a 1e5-node table on a terminal against a pipe; explain to a pipe against its JSON
+  check_many  check of a ring of 1,000 variables against grad on the same program
+  batch    1,000 small programs in one exprgrad batch against one call each
   typer    start-up with the newest Typer (a temporary venv) against the pinned one: when the pin can go
   wide_points  --points with 1,001 variables (the 21-node program repeated): compute against NumPy in blocks of the
            same size, cost per node and point against the 21-node program, CSV against JSON lines
@@ -877,6 +882,257 @@ def typer_versions(settings: Settings) -> Iterator[Row]:
         )
 
 
+# -- cases: second derivatives, large outputs, check with many variables, batch (issue 16) -------------------------
+
+
+def _wall_seconds(command: list[str], stdin: str | None = None, env: dict[str, str] | None = None) -> float:
+    """Wall seconds of one run, stdout thrown away (stdin from the file `stdin`, if given)."""
+    start = time.perf_counter()
+    with open(stdin or os.devnull, "rb") as source:
+        subprocess.run(command, stdin=source, stdout=subprocess.DEVNULL, env=env, check=False)
+    return time.perf_counter() - start
+
+
+def _terminal_seconds(command: list[str]) -> float:
+    """Wall seconds of one run whose stdout is a terminal (a pseudo-terminal read to the end)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=follower, stderr=subprocess.DEVNULL)
+    os.close(follower)
+    try:
+        while True:
+            try:
+                if not os.read(leader, 1 << 16):
+                    break
+            except OSError:
+                break
+        process.wait()
+    finally:
+        os.close(leader)
+    return time.perf_counter() - start
+
+
+def _temporary_text(text: str, suffix: str = ".txt") -> str:
+    handle, path = tempfile.mkstemp(suffix=suffix, prefix="exprgrad-bench-")
+    with os.fdopen(handle, "w") as stream:
+        stream.write(text)
+    return path
+
+
+def products_program(n: int) -> tuple[str, list[str]]:
+    """tanh of the sum of all products of n variables (scaled), and the --NAME=VALUE words for its variables."""
+    import itertools
+
+    terms = " + ".join(f"x{i}*x{j}" for i, j in itertools.combinations(range(n), 2))
+    return f"tanh(({terms}) / {n * n})", [f"--x{i}=0.{i % 9 + 1}" for i in range(n)]
+
+
+_SYMPY_ENTRY = """
+import itertools, sys, sympy
+n = int(sys.argv[1])
+x = sympy.symbols(f"x0:{n}")
+f = sympy.tanh(sum(x[i] * x[j] for i, j in itertools.combinations(range(n), 2)) / (n * n))
+entry = sympy.diff(f, x[0], x[1])
+print(float(entry.subs({x[i]: (i % 9 + 1) / 10 for i in range(n)})))
+"""
+
+
+def second_derivatives(settings: Settings) -> Iterator[Row]:
+    """One Hessian entry (one reverse pass) against SymPy; its growth; the Hessian table against its JSON."""
+    sizes = (50, 100) if settings.quick else (100, 300)
+    repeat = max(1, settings.repeat // 2)
+    entry_times: dict[int, list[float]] = {}
+    for n in sizes:
+        text, words = products_program(n)
+        path = _temporary_text(text)
+        try:
+            command = [EXPRGRAD, "grad", "-f", path, *words, "--order", "2", "--wrt", "x0", "--wrt", "x1"]
+            entry_times[n] = [_wall_seconds(command) for _ in range(repeat)]
+            first = [_wall_seconds([EXPRGRAD, "grad", "-f", path, *words, "--wrt", "x0"]) for _ in range(repeat)]
+        finally:
+            os.unlink(path)
+        try:
+            sympy = [
+                _timed_subprocess([PYTHON, "-c", _SYMPY_ENTRY, str(n)], settings.sympy_seconds) for _ in range(repeat)
+            ]
+            peer, ratio = show(sympy, 1, "s"), f"{median(sympy) / median(entry_times[n]):.1f}x faster"
+        except subprocess.TimeoutExpired:
+            peer, ratio = f"over {settings.sympy_seconds:.0f} s", ""
+        products = n * (n - 1) // 2
+        yield Row(
+            "second derivatives",
+            f"grad --order 2 --wrt x0 --wrt x1 (one entry), tanh of {products:,} products of {n} variables",
+            show(entry_times[n], 1, "s"),
+            "SymPy diff twice + evaluate",
+            peer,
+            ratio,
+        )
+        yield Row(
+            "second derivatives",
+            f"one entry against the first-order grad --wrt x0, n = {n}",
+            show(entry_times[n], 1, "s"),
+            "grad --wrt x0 (first order)",
+            show(first, 1, "s"),
+            f"{median(entry_times[n]) / median(first):.2f}x",
+        )
+    small, large = sizes
+    growth = median(entry_times[large]) / median(entry_times[small])
+    graph = (large * (large - 1)) / (small * (small - 1))
+    yield Row(
+        "second derivatives",
+        f"one entry, growth from n = {small} to {large} (the graph grows {graph:.1f}x)",
+        f"{growth:.1f}x",
+        goal=f"<= {2 * graph:.0f}x (linear in the graph)",
+        met=growth <= 2 * graph,
+    )
+    n = sizes[0] if settings.quick else 300
+    text, words = products_program(n)
+    path = _temporary_text(text)
+    try:
+        base = [EXPRGRAD, "eval", "-f", path, *words, "--order", "2"]
+        table = [_wall_seconds(base) for _ in range(repeat)]
+        as_json = [_wall_seconds([*base, "--format", "json"]) for _ in range(repeat)]
+    finally:
+        os.unlink(path)
+    table_ratio = median(table) / median(as_json)
+    yield Row(
+        "second derivatives",
+        f"eval --order 2, table to a pipe, n = {n}",
+        show(table, 1, "s"),
+        "the same with --format json",
+        show(as_json, 1, "s"),
+        f"{table_ratio:.2f}x",
+        "<= 1.2x",
+        table_ratio <= 1.2,
+    )
+
+
+def _timed_subprocess(command: list[str], limit: float) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True, timeout=limit)
+    return time.perf_counter() - start
+
+
+def large_outputs(settings: Settings) -> Iterator[Row]:
+    """A 1e5-node table on a terminal against a pipe; explain to a pipe against its JSON."""
+    terms = 5_000 if settings.quick else 50_000
+    program = _temporary_text(" + ".join(f"x{i}" for i in range(terms)))
+    words = [f"--x{i}={i % 7 + 1}" for i in range(terms)]
+    repeat = max(1, settings.repeat // 2)
+    nodes = 2 * terms - 1
+    try:
+        command = [EXPRGRAD, "eval", "-f", program, *words]
+        terminal = [_terminal_seconds(command) for _ in range(repeat)]
+        pipe = [_wall_seconds(command) for _ in range(repeat)]
+        explain = [_wall_seconds([EXPRGRAD, "explain", "-f", program, *words]) for _ in range(repeat)]
+        explain_json = [
+            _wall_seconds([EXPRGRAD, "explain", "-f", program, *words, "--format", "json"]) for _ in range(repeat)
+        ]
+    finally:
+        os.unlink(program)
+    ratio = median(terminal) / median(pipe)
+    yield Row(
+        "large outputs",
+        f"eval table of {nodes:,} nodes on a terminal",
+        show(terminal, 1, "s"),
+        "the same to a pipe",
+        show(pipe, 1, "s"),
+        f"{ratio:.2f}x",
+        "<= 2x",
+        ratio <= 2,
+    )
+    ratio = median(explain) / median(explain_json)
+    yield Row(
+        "large outputs",
+        f"explain of a {nodes:,}-node sum to a pipe",
+        show(explain, 1, "s"),
+        "the same with --format json",
+        show(explain_json, 1, "s"),
+        f"{ratio:.2f}x",
+        "<= 1.2x",
+        ratio <= 1.2,
+    )
+
+
+def ring_program(n: int) -> tuple[str, list[str]]:
+    """x0*x1 + x1*x2 + ... + x(n-1)*x0: n variables, about 3n nodes; and values for them."""
+    return " + ".join(f"x{i}*x{(i + 1) % n}" for i in range(n)), [f"--x{i}=0.{i % 9 + 1}" for i in range(n)]
+
+
+def check_many(settings: Settings) -> Iterator[Row]:
+    """check of a ring of 1,000 variables in blocks, against grad on the same program and the one-at-a-time path."""
+    n = 300 if settings.quick else 1_000
+    text, words = ring_program(n)
+    program = _temporary_text(text)
+    repeat = max(1, settings.repeat // 2)
+    try:
+        check = [_wall_seconds([EXPRGRAD, "check", "-f", program, *words]) for _ in range(repeat)]
+        grad = [_wall_seconds([EXPRGRAD, "grad", "-f", program, *words]) for _ in range(repeat)]
+        rows_env = {**os.environ, "EXPRGRAD_POINTS": "rows"}
+        one_at_a_time = [_wall_seconds([EXPRGRAD, "check", "-f", program, *words], env=rows_env)]
+    finally:
+        os.unlink(program)
+    ratio = median(check) / median(grad)
+    yield Row(
+        "check",
+        f"check of a ring of {n:,} variables ({3 * n:,} nodes)",
+        show(check, 1, "s"),
+        "grad on the same program",
+        show(grad, 1, "s"),
+        f"{ratio:.1f}x",
+        "<= 10x",
+        ratio <= 10,
+    )
+    yield Row(
+        "check",
+        f"the same check, one forward pass at a time (EXPRGRAD_POINTS=rows), {n:,} variables",
+        show(one_at_a_time, 1, "s"),
+        "blocks",
+        show(check, 1, "s"),
+        f"{median(one_at_a_time) / median(check):.1f}x slower",
+    )
+
+
+def batch(settings: Settings) -> Iterator[Row]:
+    """exprgrad batch with many different small programs, against one exprgrad call per program."""
+    count = 1_000
+    separate_count = 50 if settings.quick else 200
+    requests: list[dict[str, Any]] = [
+        {
+            "command": ("grad", "check", "eval")[i % 3],
+            "program": f"y = tanh(a*{i % 97 + 1} + b) * c**2 + {i}",
+            "values": {"a": 0.1 * (i % 7), "b": -0.5, "c": 1.5},
+        }
+        for i in range(count)
+    ]
+    path = _temporary_text("".join(json.dumps(request) + "\n" for request in requests), ".jsonl")
+    try:
+        together = [_wall_seconds([EXPRGRAD, "batch", path]) for _ in range(max(1, settings.repeat // 2))]
+    finally:
+        os.unlink(path)
+    separate = []
+    for request in requests[:separate_count]:
+        values = [f"--{name}={value}" for name, value in request["values"].items()]
+        command = [EXPRGRAD, str(request["command"]), str(request["program"]), *values]
+        if request["command"] != "grad":
+            command += ["--format", "json"]
+        separate.append(_wall_seconds(command))
+    per_call = median(separate)
+    ratio = per_call * count / median(together)
+    yield Row(
+        "batch",
+        f"{count:,} different small programs (grad, check, eval) in one exprgrad batch",
+        show(together, 1, "s"),
+        f"one exprgrad call each ({separate_count} timed; median x {count:,})",
+        f"{per_call * count:.1f} s ({per_call * 1e3:.0f} ms a call)",
+        f"{ratio:.0f}x faster",
+        ">= 50x faster",
+        ratio >= 50,
+    )
+
+
 CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {
     "startup": startup,
     "engine": engine,
@@ -884,6 +1140,10 @@ CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {
     "points": points,
     "wide_points": wide_points,
     "typer": typer_versions,
+    "second_derivatives": second_derivatives,
+    "large_outputs": large_outputs,
+    "check_many": check_many,
+    "batch": batch,
 }
 
 
