@@ -259,7 +259,11 @@ def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 def _json_number(line: int, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RowError(line, f"{name} must be a number, got {json.dumps(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        # A JSON integer is exact and unbounded; one beyond the largest float is refused as in CSV.
+        raise RowError(line, f"{name} is too large for a float") from None
     if not math.isfinite(number):
         raise RowError(line, f"{name} must be a finite number")
     return number

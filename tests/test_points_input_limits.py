@@ -139,3 +139,10 @@ def test_an_output_column_clash_is_named() -> None:
     result = run("eval", "value*b", "--points", "-", input="value,b\n1,2\n")
     assert result.exit_code == 2
     assert "two columns named 'value'" in result.stderr
+
+
+def test_a_json_integer_too_large_for_a_float_is_one_bad_row() -> None:
+    """An integer of 401 digits cannot be a float: a bad row with a message, not an OverflowError traceback."""
+    out, skipped = _points("a", b'{"a": 1' + b"0" * 400 + b'}\n{"a": 2}\n')
+    assert out.splitlines()[1:] == ["2.0,2.0,1.0"]
+    assert skipped == ["line 1: a is too large for a float"]
