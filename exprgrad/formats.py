@@ -103,10 +103,13 @@ def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: s
     return buffer.getvalue()
 
 
-def check_json(results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol: float) -> str:
-    """The JSON document of `exprgrad check --format json`."""
+def check_json(
+    results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol: float, nothing_checked: bool = False
+) -> str:
+    """The JSON document of `exprgrad check --format json` (``nothing_checked``: no gradient agreed or failed)."""
     document = {
         "ok": ok,
+        "nothing_checked": nothing_checked,
         "rtol": rtol,
         "atol": atol,
         "variables": [

@@ -25,6 +25,7 @@ and fails if one of them no longer matches; `python -m tests.update_error_docs` 
 | 1 | a math error (domain, overflow, infinite derivative); for `check`, a gradient that disagrees |
 | 2 | a usage error: the program text, a name, a value, an option, a `--points` row |
 | 3 | output could not be written: an output file or drawing, or standard output (a full disk, a closed stream) |
+| 4 | `check` verified nothing: no gradient agreed or failed, or `check --against` compared no point |
 | 5 | out of memory |
 | 130 | interrupted by Ctrl-C (`exprgrad: interrupted`; no half-written file is left) |
 | 129, 143 | stopped by SIGHUP or SIGTERM (`exprgrad: stopped by SIGTERM`): 128 + the signal's number, and, as for \
@@ -195,6 +196,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "exprgrad eval \"a*b\" --points - <<< $'a,q\\n1,2'",
             "exprgrad eval \"log(a)*b\" --points - --skip-bad <<< $'a,b\\n1,x\\n2,3'",
             "exprgrad eval \"a*b\" --points - <<< $'a,b\\n1,1e-400'",
+            'exprgrad eval "a" --points /dev/zero',
             'exprgrad eval "a*b" --a 1 --b 2 --fast-math',
         ],
     ),
@@ -225,6 +227,15 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad check "a*b" --a 2 --b 3 --expect a=2',
             'exprgrad check "x**2*sin(x)" --against "2*x*sin(x)" --samples 20',
         ],
+    ),
+    (
+        "Gradient checks that verified nothing",
+        4,
+        (
+            "`exprgrad check` exits 4 when no gradient agreed and none failed: every variable unchecked or not "
+            "differentiable at the point, or a program without variables. A CI job must not pass on such a run."
+        ),
+        ['exprgrad check "x**x" --x 0', 'exprgrad check "relu(x)" --x 0'],
     ),
     (
         "Output files",
