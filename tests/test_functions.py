@@ -350,3 +350,25 @@ def test_value_methods_match_torch_style_calls() -> None:
     result.backward()
     assert result.data == math.atan2(2.0, -0.5) + 0.0 + -0.005 + 2.0 + math.hypot(-0.5, 3)
     assert x.grad == pytest.approx(-2.0 / 4.25 + 0.0 + 0.01 + 0.0 + -0.5 / math.hypot(-0.5, 3))
+
+
+@pytest.mark.parametrize("b", [1.0, 0.5])
+def test_pow_mixed_second_derivative_at_base_zero_is_refused(b: float) -> None:
+    """a**b at a = 0 with b <= 1: d2/da db = a**(b-1) * (b*log(a) + 1) is infinite, so --order 2 is a math error."""
+    result = run("eval", "a**b", "--a", "0", "--b", repr(b), "--order", "2", "--format", "json")
+    assert result.exit_code == 1
+    assert "cannot differentiate" in result.stderr
+    if b == 1.0:
+        assert "the mixed second derivative of x**y is infinite at x = 0 for y <= 1" in result.stderr
+
+
+@pytest.mark.parametrize("b", [2.0, 1.5, 3.0])
+def test_pow_hessian_at_base_zero_is_symmetric_where_finite(b: float) -> None:
+    """a**b at a = 0 with b > 1 (where d2/da2 is finite too): both mixed entries are 0, the limit of the formula."""
+    if b < 2.0:
+        with pytest.raises(EvaluationError):
+            parse("a**b").hessian({"a": 0.0, "b": b})
+        return
+    hessian = parse("a**b").hessian({"a": 0.0, "b": b})
+    assert hessian["a"]["b"] == hessian["b"]["a"] == 0.0
+    assert hessian["a"]["a"] == (2.0 if b == 2.0 else 0.0)
