@@ -280,8 +280,9 @@ def variables_at_kinks(program: Program) -> dict[str, str]:
         convention = node.op.kink_at(*(child.data for child in node.inputs))
         if convention is not None:
             where = with_labels(node, convention.where)
-            said = f"{describe(node)} is at its kink ({where}), where exprgrad takes {convention.rule}"
-            stack.extend((child, said) for child in node.inputs)
+            usage = f"{node.op.name}({', '.join(node.op.parameters)})"
+            said = f"{describe(node)} is at its kink ({where}); there {usage} takes {convention.rule}"
+            stack.extend((child, said) for slot, child in enumerate(node.inputs) if slot in convention.jumps)
     at_kink: dict[str, str] = {}
     seen: set[int] = set()
     while stack:

@@ -48,7 +48,7 @@ class Convention:
     derivative's jump, a one-sided limit) are documented but checkable.
     """
 
-    __slots__ = ("holds", "kink", "piece", "rule", "where")
+    __slots__ = ("holds", "jumps", "kink", "piece", "rule", "where")
 
     def __init__(
         self,
@@ -58,12 +58,16 @@ class Convention:
         piece: Callable[..., float],
         *,
         kink: bool = True,
+        jumps: tuple[int, ...] = (0, 1),
     ) -> None:
         self.where = where
         self.rule = rule
         self.holds = holds
         self.piece = piece
         self.kink = kink
+        # The inputs (by position) along which the function has no derivative there: leaky_relu(x, slope) at
+        # x == 0 has none in x, but in slope it is smooth.
+        self.jumps = jumps
 
 
 class Op:
@@ -803,7 +807,7 @@ LEAKY_RELU: Final = _call(
     (lambda m, x, y, o: m.clamp_max(x, 0.0), "clamp_max(x, 0)"),
     description="x for x > 0, else slope * x",
     parameters=("x", "slope"),
-    conventions=(_at_zero_kink("d/dx = slope, d/dslope = 0"),),
+    conventions=(Convention("x == 0", "d/dx = slope, d/dslope = 0", _at_zero, _sign_piece, jumps=(0,)),),
 )
 ELU: Final = _call(
     "elu",

@@ -350,3 +350,45 @@ def test_value_methods_match_torch_style_calls() -> None:
     result.backward()
     assert result.data == math.atan2(2.0, -0.5) + 0.0 + -0.005 + 2.0 + math.hypot(-0.5, 3)
     assert x.grad == pytest.approx(-2.0 / 4.25 + 0.0 + 0.01 + 0.0 + -0.5 / math.hypot(-0.5, 3))
+
+
+@pytest.mark.parametrize("b", [1.0, 0.5])
+def test_pow_mixed_second_derivative_at_base_zero_is_refused(b: float) -> None:
+    """a**b at a = 0 with b <= 1: d2/da db = a**(b-1) * (b*log(a) + 1) is infinite, so --order 2 is a math error."""
+    result = run("eval", "a**b", "--a", "0", "--b", repr(b), "--order", "2", "--format", "json")
+    assert result.exit_code == 1
+    assert "cannot differentiate" in result.stderr
+    if b == 1.0:
+        assert "the mixed second derivative of x**y is infinite at x = 0 for y <= 1" in result.stderr
+
+
+@pytest.mark.parametrize("b", [2.0, 1.5, 3.0])
+def test_pow_hessian_at_base_zero_is_symmetric_where_finite(b: float) -> None:
+    """a**b at a = 0 with b > 1 (where d2/da2 is finite too): both mixed entries are 0, the limit of the formula."""
+    if b < 2.0:
+        with pytest.raises(EvaluationError):
+            parse("a**b").hessian({"a": 0.0, "b": b})
+        return
+    hessian = parse("a**b").hessian({"a": 0.0, "b": b})
+    assert hessian["a"]["b"] == hessian["b"]["a"] == 0.0
+    assert hessian["a"]["a"] == (2.0 if b == 2.0 else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "kinked", "reason"),
+    [
+        (["max(x, y) * 3", "--x", "1", "--y", "1"], ["x", "y"], "max(x, y) is at its kink (x == y)"),
+        (["floor(z) + z", "--z", "2"], ["z"], "floor(z) is at its kink (z is whole)"),
+        (["clamp(x, 0, 1) * w", "--x", "0", "--w", "2"], ["x"], "is at its kink"),
+        (["leaky_relu(x, s)", "--x", "0", "--s", "0.1"], ["x"], "there leaky_relu(x, slope) takes d/dx = slope"),
+        (["atan2(y, x)", "--x", "0", "--y", "0"], ["y", "x"], "atan2(y, x) is at its kink (y == 0 and x == 0)"),
+    ],
+)
+def test_check_reports_every_kind_of_kink(arguments: list[str], kinked: list[str], reason: str) -> None:
+    """check says `not differentiable` for the variables that reach a kink, tie or jump, and names the convention."""
+    result = run("check", *arguments, "--format", "json")
+    variables = {entry["name"]: entry for entry in json.loads(result.stdout)["variables"]}
+    assert sorted(name for name, entry in variables.items() if entry["verdict"] == "not differentiable") == sorted(
+        kinked
+    )
+    assert any(reason in entry["reason"] for entry in variables.values())

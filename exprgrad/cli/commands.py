@@ -80,8 +80,8 @@ def eval_command(
         bool,
         typer.Option(
             "--fast-math",
-            help="With --points: NumPy's exp, log, tanh, sin, cos and ** (a compute over twice as fast; results "
-            "may differ from eval's in the last bits).",
+            help="With --points: NumPy's own exp, log, tanh, sin, ** and the like (a compute over twice as fast; "
+            "results may differ from eval's in the last bits).",
         ),
     ] = False,
     var: VarOption = None,
