@@ -189,9 +189,9 @@ def parse(text: str, builder: object) -> Any:
     Raises `UnexpectedCharacter`, `UnexpectedToken` or `UnexpectedEnd` at the first syntax error, and lets any
     exception of a callback through.
     """
-    steps = _STEPS
-    chains = _CHAINS
-    chain_base = _CHAIN_BASE
+    steps, chains, chain_base = _STEPS, _CHAINS, _CHAIN_BASE
+    # Only a text with both can wrap a line inside parentheses: the others skip the check at every token.
+    wraps = "(" in text and "\n" in text
     reducers = [
         (goto, size, shape, None if name is None or shape == _PASS else getattr(builder, name), expand1, include)
         for goto, size, shape, name, expand1, include in _RULES
@@ -202,7 +202,7 @@ def parse(text: str, builder: object) -> Any:
     for match in _TOKENS.finditer(text):
         kind: Any = match.lastgroup
         # Decided before any reduction: with a separator ahead, LALR reduces as at the end of a statement.
-        if kind == _SEPARATOR and not _OPENED.isdisjoint(states) and _continues(states, match):
+        if wraps and kind == _SEPARATOR and not _OPENED.isdisjoint(states) and _continues(states, match):
             continue
         code = steps[state].get(kind)
         if code is None:

@@ -234,3 +234,42 @@ def test_arity_messages_count_in_words(count: int) -> None:
         parse(f"f({parameters}) = p0; f()")
     noun = "argument" if count == 1 else "arguments"
     assert f"f takes {count} {noun}, got 0" in caught.value.message
+
+
+_PIECES = [
+    "f",
+    "g",
+    "x",
+    "y",
+    "a",
+    "pi",
+    "exp",
+    "2",
+    "(",
+    ")",
+    ",",
+    "=",
+    "+",
+    "*",
+    ";",
+    "\n",
+    " ",
+    "f(x) = ",
+    "g(x, y) = ",
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=20).map("".join))
+def test_any_text_with_definitions_parses_or_is_a_parse_error(text: str) -> None:
+    """Scrambled definitions and calls never escape as anything but a ParseError, and a parsed graph is sound."""
+    try:
+        program = parse(text)
+    except ParseError:
+        return
+    # Every node's inputs come before it, every variable is in the graph once, and no parameter is left behind.
+    position = {id(node): index for index, node in enumerate(program.nodes)}
+    assert len(position) == len(program.nodes)
+    for index, node in enumerate(program.nodes):
+        assert all(position[id(child)] < index for child in node.inputs)
+    assert all(id(node) in position for node in program.variables.values())
+    assert id(program.output) in position
