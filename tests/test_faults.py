@@ -55,6 +55,8 @@ EVERY_COMMAND = [
     'grad "a*b" --a 1 --b 2',
     'explain "a*b" --a 1 --b 2',
     'check "a*b" --a 1 --b 2',
+    'eval "x = a*b; y = a+b" --output x --output y --a 1 --b 2',
+    "functions",
     "eval 'a*b' --points - <<< $'a,b\\n1,2'",
     "--help",
     "--version",
