@@ -14,6 +14,16 @@ Cases (each a function in CASES; add one there):
   points   --points over many rows: the compute against hand-written vectorised NumPy, and end to end (CSV in,
            CSV out) against a NumPy script; the pure-Python row path as the baseline it replaces
   limits   peak memory of whole commands on the largest program the input limit admits (one node per byte)
+  drawing  --svg of a chain of layers sharing w and b, with system dot and the WebAssembly Graphviz, against
+           micrograd's draw_dot; a 7-node --svg with the WebAssembly Graphviz cold and warm against system dot
+  second_derivatives  one Hessian entry of tanh(sum of all products) against SymPy, its growth; the Hessian table
+           against its JSON
+  large_outputs  a 1e5-node table on a terminal against a pipe; explain to a pipe against its JSON
+  check_many  check of a ring of 1,000 variables against grad on the same program
+  batch    1,000 small programs in one exprgrad batch against one call each
+  typer    start-up with the newest Typer (a temporary venv) against the pinned one: when the pin can go
+  wide_points  --points with 1,001 variables (the 21-node program repeated): compute against NumPy in blocks of the
+           same size, cost per node and point against the 21-node program, CSV against JSON lines
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -613,8 +624,13 @@ def points(settings: Settings) -> Iterator[Row]:
             for start in range(0, rows, block_rows):
                 evaluator.evaluate(data[start : start + block_rows])
 
-        columns = {name: data[:, i] for i, name in enumerate(POINTS_COLUMNS)}
-        peer = timings(lambda: numpy_reference(columns), settings.repeat)
+        def numpy_in_blocks() -> None:
+            # The peer computes in blocks of the same size as --points does, so the ratio compares like with like.
+            for start in range(0, rows, block_rows):
+                part = data[start : start + block_rows]
+                numpy_reference({name: part[:, i] for i, name in enumerate(POINTS_COLUMNS)})
+
+        peer = timings(numpy_in_blocks, settings.repeat)
         nodes = len(program.nodes)
         fast_block = BlockEvaluator(program, POINTS_COLUMNS, fast_math=True)
         for how, evaluator in [("bit for bit as eval", block), ("--fast-math", fast_block)]:
@@ -624,7 +640,7 @@ def points(settings: Settings) -> Iterator[Row]:
                 "points",
                 f"compute ({how}): value + 7 gradients, {rows:,} rows x {nodes} nodes",
                 show(mine, 1e9 / (rows * nodes), "ns/node/point"),
-                "hand-written NumPy",
+                f"hand-written NumPy, blocks of {block_rows:,} rows",
                 show(peer, 1e9 / (rows * nodes), "ns/node/point"),
                 f"{ratio:.2f}x",
                 "<= 3x",
@@ -690,12 +706,578 @@ def limits(settings: Settings) -> Iterator[Row]:
         os.unlink(path)
 
 
+# -- case: drawings ----------------------------------------------------------------------------------------------
+
+# micrograd's draw_dot on the shared-weight chain can take many minutes with the system dot: stopped here.
+DRAWING_PEER_SECONDS = 60.0
+RENDERER_NAMES = {"dot": "system dot", "wasm": "WebAssembly"}
+WALKTHROUGH_SVG = ["eval", "L = (a*b + c) * f", "--a", "2", "--b", "-3", "--c", "10", "--f", "-2", "--svg"]
+
+
+def _wall_seconds_or_stopped(command: list[str], env: dict[str, str], timeout: float | None = None) -> float | None:
+    """Whole-process wall time of `command`, or None when it was stopped at `timeout` seconds."""
+    start = time.perf_counter()
+    # A session of its own, so that a stopped peer takes the `dot` it started down with it.
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True) as process:
+        try:
+            code = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return None
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed (exit {code})")
+    return time.perf_counter() - start
+
+
+def drawing(settings: Settings) -> Iterator[Row]:
+    """--svg of a shared-weight chain with each renderer against micrograd's draw_dot; the WebAssembly start."""
+    repeat = 3 if settings.quick else 5
+    renderers = ["dot", "wasm"] if shutil.which("dot") else ["wasm"]
+    with tempfile.TemporaryDirectory(prefix="exprgrad-bench-") as folder:
+        cache = Path(folder) / "cache"
+        env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+        picture = str(Path(folder) / "graph.svg")
+        seven = [EXPRGRAD, *WALKTHROUGH_SVG, picture]
+        times: dict[str, list[float]] = {"dot": [], "cold": [], "warm": []}
+        for _ in range(repeat):
+            if "dot" in renderers:
+                times["dot"].append(_wall_seconds_or_stopped(seven, {**env, "EXPRGRAD_RENDERER": "dot"}) or 0.0)
+            shutil.rmtree(cache, ignore_errors=True)
+            times["cold"].append(_wall_seconds_or_stopped(seven, {**env, "EXPRGRAD_RENDERER": "wasm"}) or 0.0)
+            times["warm"].append(_wall_seconds_or_stopped(seven, {**env, "EXPRGRAD_RENDERER": "wasm"}) or 0.0)
+        for state in ("cold", "warm"):
+            what = "7-node --svg, WebAssembly Graphviz, " + (
+                "cold (compiles graphviz.wasm)" if state == "cold" else "warm (compiled module from the cache)"
+            )
+            if "dot" not in renderers:
+                yield Row("drawing", what, show(times[state], 1e3, "ms"), "system dot", "not installed")
+                continue
+            ratio = median(times[state]) / median(times["dot"])
+            yield Row(
+                "drawing",
+                what,
+                show(times[state], 1e3, "ms"),
+                "same with system dot",
+                show(times["dot"], 1e3, "ms"),
+                f"{ratio:.2f}x",
+                "<= 2x" if state == "warm" else "",
+                ratio <= 2 if state == "warm" else None,
+            )
+        peer_stopped_at: int | None = None
+        for layers in (50, 100) if settings.quick else (50, 100, 200):
+            program = Path(folder) / f"chain{layers}.txt"
+            program.write_text("; ".join(f"x{i} = x{i - 1}*w + b" for i in range(1, layers + 1)))
+            command = [
+                EXPRGRAD,
+                "eval",
+                "-f",
+                str(program),
+                "--x0",
+                "0.5",
+                "--w",
+                "0.9",
+                "--b",
+                "0.1",
+                "--svg",
+                picture,
+            ]
+            peer: float | None = None
+            if "dot" in renderers and peer_stopped_at is None:
+                script = [PYTHON, str(HERE / "micrograd_draw_dot.py"), str(layers)]
+                peer = _wall_seconds_or_stopped(script, env, timeout=DRAWING_PEER_SECONDS)
+                peer_stopped_at = None if peer is not None else layers
+            if "dot" not in renderers:
+                peer_text = "needs system dot"
+            elif peer_stopped_at == layers:
+                peer_text = f"> {DRAWING_PEER_SECONDS:.0f} s (stopped)"
+            elif peer is None:
+                peer_text = f"not run ({peer_stopped_at} layers took > {DRAWING_PEER_SECONDS:.0f} s)"
+            else:
+                peer_text = f"{peer:.2f} s"
+            for renderer in renderers:
+                ours = [
+                    _wall_seconds_or_stopped(command, {**env, "EXPRGRAD_RENDERER": renderer}) or 0.0
+                    for _ in range(repeat)
+                ]
+                if peer is None:
+                    ratio_text = f"< {median(ours) / DRAWING_PEER_SECONDS:.3f}x" if "dot" in renderers else ""
+                else:
+                    ratio_text = f"{median(ours) / peer:.3f}x"
+                yield Row(
+                    "drawing",
+                    f"--svg of x1 = x0*w + b; ... ({layers} layers), {RENDERER_NAMES[renderer]}",
+                    show(ours, 1, "s"),
+                    "micrograd draw_dot + system dot",
+                    peer_text,
+                    ratio_text,
+                )
+
+
+# -- case: wide point files (issue 16) -----------------------------------------------------------------------------
+
+# The 21-node program repeated over fresh variables and summed: the same mix of ops, 1,001 variables.
+WIDE_COPIES = 143
+
+
+def wide_program() -> tuple[str, list[str]]:
+    """The program text of WIDE_COPIES copies of POINTS_PROGRAM summed, and its variables in column order."""
+    import re
+
+    statements: list[str] = []
+    outputs: list[str] = []
+    columns: list[str] = []
+    renamed = re.compile(r"\b(" + "|".join((*POINTS_COLUMNS, "h1", "h2", "o")) + r")\b")
+    for copy in range(WIDE_COPIES):
+        statements.append(renamed.sub(lambda match: f"{match.group(1)}_{copy}", POINTS_PROGRAM))  # noqa: B023
+        outputs.append(f"o_{copy}")
+        columns.extend(f"{name}_{copy}" for name in POINTS_COLUMNS)
+    return "; ".join([*statements, "out = " + " + ".join(outputs)]), columns
+
+
+def _wide_numpy_reference(block: Any) -> None:
+    """Hand-written NumPy for the wide program: the 21-node reference on each copy's columns, values summed."""
+    width = len(POINTS_COLUMNS)
+    total = 0.0
+    for copy in range(WIDE_COPIES):
+        value, _ = numpy_reference({name: block[:, copy * width + i] for i, name in enumerate(POINTS_COLUMNS)})
+        total = total + value
+
+
+def _write_points(rows: int, columns: Sequence[str], json_lines: bool = False) -> str:
+    import numpy as np
+
+    values = np.random.default_rng(7).uniform(-1, 1, (rows, len(columns))).tolist()
+    handle, path = tempfile.mkstemp(suffix=".jsonl" if json_lines else ".csv", prefix="exprgrad-points-")
+    with os.fdopen(handle, "w") as stream:
+        if json_lines:
+            stream.writelines(json.dumps(dict(zip(columns, row, strict=True))) + "\n" for row in values)
+        else:
+            stream.write(",".join(columns) + "\n")
+            stream.writelines(",".join(map(repr, row)) + "\n" for row in values)
+    return path
+
+
+def wide_points(settings: Settings) -> Iterator[Row]:
+    """--points with 1,001 variables against the 21-node program: per node and point, compute and end to end."""
+    import numpy as np
+
+    from exprgrad import parse
+    from exprgrad.points import block_rows
+    from exprgrad.vectorized import BlockEvaluator
+
+    text, columns = wide_program()
+    program = parse(text)
+    nodes = len(program.nodes)
+    narrow = parse(POINTS_PROGRAM)
+    narrow_nodes = len(narrow.nodes)
+    rows = 1_000 if settings.quick else 5_000
+    narrow_rows = 100_000 if settings.quick else 500_000
+    wide_block = block_rows(nodes, len(columns))
+    narrow_block = block_rows(narrow_nodes, len(POINTS_COLUMNS))
+    data = np.random.default_rng(7).uniform(-1, 1, (rows, len(columns)))
+    narrow_data = np.random.default_rng(7).uniform(-1, 1, (narrow_rows, len(POINTS_COLUMNS)))
+
+    def in_blocks(run: Callable[[Any], object], matrix: Any, size: int) -> Callable[[], None]:
+        def blocks() -> None:
+            for start in range(0, len(matrix), size):
+                run(matrix[start : start + size])
+
+        return blocks
+
+    evaluator = BlockEvaluator(program, columns)
+    narrow_evaluator = BlockEvaluator(narrow, POINTS_COLUMNS)
+    wide = timings(in_blocks(evaluator.evaluate, data, wide_block), settings.repeat)
+    peer = timings(in_blocks(_wide_numpy_reference, data, wide_block), settings.repeat)
+    base = timings(in_blocks(narrow_evaluator.evaluate, narrow_data, narrow_block), settings.repeat)
+    per_wide = median(wide) / (rows * nodes)
+    per_narrow = median(base) / (narrow_rows * narrow_nodes)
+    yield Row(
+        "wide points",
+        f"compute, {len(columns):,} variables ({nodes:,} nodes), blocks of {wide_block:,} rows",
+        show(wide, 1e9 / (rows * nodes), "ns/node/point"),
+        f"hand-written NumPy, blocks of {wide_block:,} rows",
+        show(peer, 1e9 / (rows * nodes), "ns/node/point"),
+        f"{median(wide) / median(peer):.2f}x",
+    )
+    yield Row(
+        "wide points",
+        f"compute per node and point: {len(columns):,} variables against 7 (21 nodes, blocks of {narrow_block:,})",
+        f"{per_wide * 1e9:.1f} ns/node/point",
+        "21-node program",
+        show(base, 1e9 / (narrow_rows * narrow_nodes), "ns/node/point"),
+        f"{per_wide / per_narrow:.2f}x",
+        "<= 2x",
+        per_wide / per_narrow <= 2,
+    )
+    repeat = max(1, settings.repeat // 2)
+    wide_csv = _write_points(rows, columns)
+    wide_json = _write_points(rows, columns, json_lines=True)
+    narrow_csv = _write_points(narrow_rows, POINTS_COLUMNS)
+    program_file = tempfile.mkstemp(suffix=".txt", prefix="exprgrad-wide-")[1]
+    Path(program_file).write_text(text)
+    try:
+        command = [EXPRGRAD, "eval", "-f", program_file, "--points"]
+        csv_times = [_process_seconds_and_memory([*command, wide_csv]) for _ in range(repeat)]
+        json_times = [_process_seconds_and_memory([*command, wide_json]) for _ in range(repeat)]
+        narrow_times = [
+            _process_seconds_and_memory([EXPRGRAD, "eval", POINTS_PROGRAM, "--points", narrow_csv])
+            for _ in range(repeat)
+        ]
+    finally:
+        for path in (wide_csv, wide_json, narrow_csv, program_file):
+            os.unlink(path)
+    csv_seconds = [s for s, _ in csv_times]
+    per_csv = median(csv_seconds) / (rows * nodes)
+    per_narrow_end = median([s for s, _ in narrow_times]) / (narrow_rows * narrow_nodes)
+    yield Row(
+        "wide points",
+        f"end to end, CSV in and out, {rows:,} rows x {len(columns):,} variables "
+        f"(peak memory {max(m for _, m in csv_times):.0f} MiB)",
+        show(csv_seconds, 1e9 / (rows * nodes), "ns/node/point"),
+        f"21-node program, {narrow_rows:,} rows",
+        show([s for s, _ in narrow_times], 1e9 / (narrow_rows * narrow_nodes), "ns/node/point"),
+        f"{per_csv / per_narrow_end:.2f}x",
+        "<= 2x",
+        per_csv / per_narrow_end <= 2,
+    )
+    json_seconds = [s for s, _ in json_times]
+    yield Row(
+        "wide points",
+        f"end to end, CSV against JSON lines, {rows:,} rows x {len(columns):,} variables",
+        show(csv_seconds, 1, "s"),
+        "the same rows as JSON lines",
+        show(json_seconds, 1, "s"),
+        f"{median(csv_seconds) / median(json_seconds):.2f}x",
+        "<= 1x",
+        median(csv_seconds) <= median(json_seconds),
+    )
+
+
+# -- case: the newest Typer beside the pinned one (issue 16) ------------------------------------------------------
+
+
+def _venv_with_newest_typer(folder: str) -> str | None:
+    """A virtual environment in `folder` with the newest Typer from the package index; its Python, or None."""
+    subprocess.run([PYTHON, "-m", "venv", folder], check=True, stdout=subprocess.DEVNULL)
+    python = str(Path(folder) / "bin" / "python")
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--upgrade", "typer"], capture_output=True, text=True, check=False
+    )
+    return python if installed.returncode == 0 else None
+
+
+def typer_versions(settings: Settings) -> Iterator[Row]:
+    """Start-up with the newest Typer (in a temporary venv) against the pinned one: when the pin in pyproject.toml
+    (typer<0.29, which imports pydantic at every start) can go."""
+    import typer
+
+    folder = tempfile.mkdtemp(prefix="exprgrad-typer-")
+    try:
+        newest = _venv_with_newest_typer(folder)
+        if newest is None:
+            yield Row("typer", "newest Typer", "not measured: pip could not install it")
+            return
+        version = subprocess.run(
+            [newest, "-c", "import typer; print(typer.__version__)"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        # exprgrad from this checkout, run by either Python: only Typer differs (grad imports nothing else).
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+        grad = ["-m", "exprgrad", "grad", "a*b+c", "--a", "2", "--b", "-3", "--c", "10", "--wrt", "a"]
+        commands = {
+            "pinned app": [PYTHON, str(HERE / "minimal_typer_app.py")],
+            "newest app": [newest, str(HERE / "minimal_typer_app.py")],
+            "pinned grad": [PYTHON, *grad],
+            "newest grad": [newest, *grad],
+        }
+        for command in commands.values():  # warm the file cache
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+        times: dict[str, list[float]] = {label: [] for label in commands}
+        for _ in range(7 if settings.quick else 21):
+            for label, command in commands.items():
+                start = time.perf_counter()
+                subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+                times[label].append(time.perf_counter() - start)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for what in ("app", "grad"):
+        ratio = median(times[f"newest {what}"]) / median(times[f"pinned {what}"])
+        label = "minimal Typer app" if what == "app" else "exprgrad grad --wrt a"
+        yield Row(
+            "typer",
+            f"{label} with Typer {version} (newest)",
+            show(times[f"newest {what}"], 1e3, "ms"),
+            f"Typer {typer.__version__} (pinned)",
+            show(times[f"pinned {what}"], 1e3, "ms"),
+            f"{ratio:.2f}x",
+            "the pin can go at <= 1.1x",
+        )
+
+
+# -- cases: second derivatives, large outputs, check with many variables, batch (issue 16) -------------------------
+
+
+def _wall_seconds(command: list[str], stdin: str | None = None, env: dict[str, str] | None = None) -> float:
+    """Wall seconds of one run, stdout thrown away (stdin from the file `stdin`, if given)."""
+    start = time.perf_counter()
+    with open(stdin or os.devnull, "rb") as source:
+        subprocess.run(command, stdin=source, stdout=subprocess.DEVNULL, env=env, check=False)
+    return time.perf_counter() - start
+
+
+def _terminal_seconds(command: list[str]) -> float:
+    """Wall seconds of one run whose stdout is a terminal (a pseudo-terminal read to the end)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=follower, stderr=subprocess.DEVNULL)
+    os.close(follower)
+    try:
+        while True:
+            try:
+                if not os.read(leader, 1 << 16):
+                    break
+            except OSError:
+                break
+        process.wait()
+    finally:
+        os.close(leader)
+    return time.perf_counter() - start
+
+
+def _temporary_text(text: str, suffix: str = ".txt") -> str:
+    handle, path = tempfile.mkstemp(suffix=suffix, prefix="exprgrad-bench-")
+    with os.fdopen(handle, "w") as stream:
+        stream.write(text)
+    return path
+
+
+def products_program(n: int) -> tuple[str, list[str]]:
+    """tanh of the sum of all products of n variables (scaled), and the --NAME=VALUE words for its variables."""
+    import itertools
+
+    terms = " + ".join(f"x{i}*x{j}" for i, j in itertools.combinations(range(n), 2))
+    return f"tanh(({terms}) / {n * n})", [f"--x{i}=0.{i % 9 + 1}" for i in range(n)]
+
+
+_SYMPY_ENTRY = """
+import itertools, sys, sympy
+n = int(sys.argv[1])
+x = sympy.symbols(f"x0:{n}")
+f = sympy.tanh(sum(x[i] * x[j] for i, j in itertools.combinations(range(n), 2)) / (n * n))
+entry = sympy.diff(f, x[0], x[1])
+print(float(entry.subs({x[i]: (i % 9 + 1) / 10 for i in range(n)})))
+"""
+
+
+def second_derivatives(settings: Settings) -> Iterator[Row]:
+    """One Hessian entry (one reverse pass) against SymPy; its growth; the Hessian table against its JSON."""
+    sizes = (50, 100) if settings.quick else (100, 300)
+    repeat = max(1, settings.repeat // 2)
+    entry_times: dict[int, list[float]] = {}
+    for n in sizes:
+        text, words = products_program(n)
+        path = _temporary_text(text)
+        try:
+            command = [EXPRGRAD, "grad", "-f", path, *words, "--order", "2", "--wrt", "x0", "--wrt", "x1"]
+            entry_times[n] = [_wall_seconds(command) for _ in range(repeat)]
+            first = [_wall_seconds([EXPRGRAD, "grad", "-f", path, *words, "--wrt", "x0"]) for _ in range(repeat)]
+        finally:
+            os.unlink(path)
+        try:
+            sympy = [
+                _timed_subprocess([PYTHON, "-c", _SYMPY_ENTRY, str(n)], settings.sympy_seconds) for _ in range(repeat)
+            ]
+            peer, ratio = show(sympy, 1, "s"), f"{median(sympy) / median(entry_times[n]):.1f}x faster"
+        except subprocess.TimeoutExpired:
+            peer, ratio = f"over {settings.sympy_seconds:.0f} s", ""
+        products = n * (n - 1) // 2
+        yield Row(
+            "second derivatives",
+            f"grad --order 2 --wrt x0 --wrt x1 (one entry), tanh of {products:,} products of {n} variables",
+            show(entry_times[n], 1, "s"),
+            "SymPy diff twice + evaluate",
+            peer,
+            ratio,
+        )
+        yield Row(
+            "second derivatives",
+            f"one entry against the first-order grad --wrt x0, n = {n}",
+            show(entry_times[n], 1, "s"),
+            "grad --wrt x0 (first order)",
+            show(first, 1, "s"),
+            f"{median(entry_times[n]) / median(first):.2f}x",
+        )
+    small, large = sizes
+    growth = median(entry_times[large]) / median(entry_times[small])
+    graph = (large * (large - 1)) / (small * (small - 1))
+    yield Row(
+        "second derivatives",
+        f"one entry, growth from n = {small} to {large} (the graph grows {graph:.1f}x)",
+        f"{growth:.1f}x",
+        goal=f"<= {2 * graph:.0f}x (linear in the graph)",
+        met=growth <= 2 * graph,
+    )
+    n = sizes[0] if settings.quick else 300
+    text, words = products_program(n)
+    path = _temporary_text(text)
+    try:
+        base = [EXPRGRAD, "eval", "-f", path, *words, "--order", "2"]
+        table = [_wall_seconds(base) for _ in range(repeat)]
+        as_json = [_wall_seconds([*base, "--format", "json"]) for _ in range(repeat)]
+    finally:
+        os.unlink(path)
+    table_ratio = median(table) / median(as_json)
+    yield Row(
+        "second derivatives",
+        f"eval --order 2, table to a pipe, n = {n}",
+        show(table, 1, "s"),
+        "the same with --format json",
+        show(as_json, 1, "s"),
+        f"{table_ratio:.2f}x",
+        "<= 1.2x",
+        table_ratio <= 1.2,
+    )
+
+
+def _timed_subprocess(command: list[str], limit: float) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True, timeout=limit)
+    return time.perf_counter() - start
+
+
+def large_outputs(settings: Settings) -> Iterator[Row]:
+    """A 1e5-node table on a terminal against a pipe; explain to a pipe against its JSON."""
+    terms = 5_000 if settings.quick else 50_000
+    program = _temporary_text(" + ".join(f"x{i}" for i in range(terms)))
+    words = [f"--x{i}={i % 7 + 1}" for i in range(terms)]
+    repeat = max(1, settings.repeat // 2)
+    nodes = 2 * terms - 1
+    try:
+        command = [EXPRGRAD, "eval", "-f", program, *words]
+        terminal = [_terminal_seconds(command) for _ in range(repeat)]
+        pipe = [_wall_seconds(command) for _ in range(repeat)]
+        explain = [_wall_seconds([EXPRGRAD, "explain", "-f", program, *words]) for _ in range(repeat)]
+        explain_json = [
+            _wall_seconds([EXPRGRAD, "explain", "-f", program, *words, "--format", "json"]) for _ in range(repeat)
+        ]
+    finally:
+        os.unlink(program)
+    ratio = median(terminal) / median(pipe)
+    yield Row(
+        "large outputs",
+        f"eval table of {nodes:,} nodes on a terminal",
+        show(terminal, 1, "s"),
+        "the same to a pipe",
+        show(pipe, 1, "s"),
+        f"{ratio:.2f}x",
+        "<= 2x",
+        ratio <= 2,
+    )
+    ratio = median(explain) / median(explain_json)
+    yield Row(
+        "large outputs",
+        f"explain of a {nodes:,}-node sum to a pipe",
+        show(explain, 1, "s"),
+        "the same with --format json",
+        show(explain_json, 1, "s"),
+        f"{ratio:.2f}x",
+        "<= 1.2x",
+        ratio <= 1.2,
+    )
+
+
+def ring_program(n: int) -> tuple[str, list[str]]:
+    """x0*x1 + x1*x2 + ... + x(n-1)*x0: n variables, about 3n nodes; and values for them."""
+    return " + ".join(f"x{i}*x{(i + 1) % n}" for i in range(n)), [f"--x{i}=0.{i % 9 + 1}" for i in range(n)]
+
+
+def check_many(settings: Settings) -> Iterator[Row]:
+    """check of a ring of 1,000 variables in blocks, against grad on the same program and the one-at-a-time path."""
+    n = 300 if settings.quick else 1_000
+    text, words = ring_program(n)
+    program = _temporary_text(text)
+    repeat = max(1, settings.repeat // 2)
+    try:
+        check = [_wall_seconds([EXPRGRAD, "check", "-f", program, *words]) for _ in range(repeat)]
+        grad = [_wall_seconds([EXPRGRAD, "grad", "-f", program, *words]) for _ in range(repeat)]
+        rows_env = {**os.environ, "EXPRGRAD_POINTS": "rows"}
+        one_at_a_time = [_wall_seconds([EXPRGRAD, "check", "-f", program, *words], env=rows_env)]
+    finally:
+        os.unlink(program)
+    ratio = median(check) / median(grad)
+    yield Row(
+        "check",
+        f"check of a ring of {n:,} variables ({3 * n:,} nodes)",
+        show(check, 1, "s"),
+        "grad on the same program",
+        show(grad, 1, "s"),
+        f"{ratio:.1f}x",
+        "<= 10x",
+        ratio <= 10,
+    )
+    yield Row(
+        "check",
+        f"the same check, one forward pass at a time (EXPRGRAD_POINTS=rows), {n:,} variables",
+        show(one_at_a_time, 1, "s"),
+        "blocks",
+        show(check, 1, "s"),
+        f"{median(one_at_a_time) / median(check):.1f}x slower",
+    )
+
+
+def batch(settings: Settings) -> Iterator[Row]:
+    """exprgrad batch with many different small programs, against one exprgrad call per program."""
+    count = 1_000
+    separate_count = 50 if settings.quick else 200
+    requests: list[dict[str, Any]] = [
+        {
+            "command": ("grad", "check", "eval")[i % 3],
+            "program": f"y = tanh(a*{i % 97 + 1} + b) * c**2 + {i}",
+            "values": {"a": 0.1 * (i % 7), "b": -0.5, "c": 1.5},
+        }
+        for i in range(count)
+    ]
+    path = _temporary_text("".join(json.dumps(request) + "\n" for request in requests), ".jsonl")
+    try:
+        together = [_wall_seconds([EXPRGRAD, "batch", path]) for _ in range(max(1, settings.repeat // 2))]
+    finally:
+        os.unlink(path)
+    separate = []
+    for request in requests[:separate_count]:
+        values = [f"--{name}={value}" for name, value in request["values"].items()]
+        command = [EXPRGRAD, str(request["command"]), str(request["program"]), *values]
+        if request["command"] != "grad":
+            command += ["--format", "json"]
+        separate.append(_wall_seconds(command))
+    per_call = median(separate)
+    ratio = per_call * count / median(together)
+    yield Row(
+        "batch",
+        f"{count:,} different small programs (grad, check, eval) in one exprgrad batch",
+        show(together, 1, "s"),
+        f"one exprgrad call each ({separate_count} timed; median x {count:,})",
+        f"{per_call * count:.1f} s ({per_call * 1e3:.0f} ms a call)",
+        f"{ratio:.0f}x faster",
+        ">= 50x faster",
+        ratio >= 50,
+    )
+
+
 CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {
     "startup": startup,
     "engine": engine,
     "text": text,
     "points": points,
     "limits": limits,
+    "drawing": drawing,
+    "wide_points": wide_points,
+    "typer": typer_versions,
+    "second_derivatives": second_derivatives,
+    "large_outputs": large_outputs,
+    "check_many": check_many,
+    "batch": batch,
 }
 
 

@@ -8,7 +8,7 @@ the two step sizes plus a rounding term, so a check can tell "disagrees" from "t
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .engine import Value, forward
@@ -62,14 +62,15 @@ def _has_kinks(op: Op) -> bool:
     return any(convention.kink for convention in op.conventions)
 
 
+def _piece(op: Op | None, values: Sequence[float]) -> tuple[float, bool]:
+    """Which smooth piece of `op` these input values are on, and whether they sit exactly on a kink."""
+    assert op is not None
+    return (op.conventions[0].piece(*values), op.kink_at(*values) is not None)
+
+
 def _kink_inputs(kinks: list[Value]) -> list[tuple[float, bool]]:
     """For each kink node: which smooth piece its inputs are on, and whether they sit exactly on a kink."""
-    pieces = []
-    for node in kinks:
-        assert node.op is not None
-        values = [child.data for child in node.inputs]
-        pieces.append((node.op.conventions[0].piece(*values), node.op.kink_at(*values) is not None))
-    return pieces
+    return [_piece(node.op, [child.data for child in node.inputs]) for node in kinks]
 
 
 def _crosses_kink(before: list[tuple[float, bool]], after: list[tuple[float, bool]]) -> bool:
@@ -77,23 +78,48 @@ def _crosses_kink(before: list[tuple[float, bool]], after: list[tuple[float, boo
     return any(a != b and (a[0] != b[0] or a[1] or b[1]) for a, b in zip(before, after, strict=True))
 
 
+@dataclass(frozen=True)
+class _Sample:
+    """The output at x - h, x + h, x - h/2 and x + h/2, and the active kinks' inputs at x - h and x + h."""
+
+    down: float
+    up: float
+    down_half: float
+    up_half: float
+    kinks_down: list[tuple[float, bool]]
+    kinks_up: list[tuple[float, bool]]
+
+
+# One step's sample, or why there is none (the program is not defined somewhere within the step).
+_Outcome = _Sample | EvaluationError
+_Sampler = Callable[[float], _Outcome]
+
+
+def _scalar_sample(program: Program, variable: Value, x: float, step: float, kinks: list[Value]) -> _Outcome:
+    """The four outputs around x with the scalar engine, one forward pass each (x is restored afterwards)."""
+    try:
+        down = _output_at(program, variable, x - step)
+        kinks_down = _kink_inputs(kinks)
+        up = _output_at(program, variable, x + step)
+        kinks_up = _kink_inputs(kinks)
+        down_half = _output_at(program, variable, x - step / 2)
+        up_half = _output_at(program, variable, x + step / 2)
+    except EvaluationError as error:
+        return error
+    finally:
+        _output_at(program, variable, x)
+    return _Sample(down, up, down_half, up_half, kinks_down, kinks_up)
+
+
 class _KinkInStep(Exception):
     """A kink that matters (relu, abs, min, ...) changes branch between x - h and x + h."""
 
 
-def _central_differences(program: Program, variable: Value, x: float, step: float, kinks: list[Value]) -> _Estimate:
+def _central_differences(sample: _Sample, step: float) -> _Estimate:
     """One Richardson-extrapolated central difference at `step`, with its error estimate (raises on a kink)."""
-    try:
-        f_down = _output_at(program, variable, x - step)
-        kinks_down = _kink_inputs(kinks)
-        f_up = _output_at(program, variable, x + step)
-        kinks_up = _kink_inputs(kinks)
-        f_down_half = _output_at(program, variable, x - step / 2)
-        f_up_half = _output_at(program, variable, x + step / 2)
-    finally:
-        _output_at(program, variable, x)
-    if _crosses_kink(kinks_down, kinks_up):
+    if _crosses_kink(sample.kinks_down, sample.kinks_up):
         raise _KinkInStep
+    f_down, f_up, f_down_half, f_up_half = sample.down, sample.up, sample.down_half, sample.up_half
     coarse = (f_up - f_down) / (2 * step)
     fine = (f_up_half - f_down_half) / step
     # Richardson extrapolation cancels the h**2 term of the central difference.
@@ -115,29 +141,41 @@ def _relative_error(estimate: _Estimate) -> float:
     return estimate.error / max(abs(estimate.value), 1e-8)
 
 
-def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | None, str]:
+def _step(x: float, shrink: float) -> float:
+    # The step actually taken: rounding x + h back gives an exactly representable difference.
+    step: float = (x + _BASE_STEP * shrink * max(1.0, abs(x))) - x
+    return step
+
+
+def finite_difference(
+    program: Program, variable: Value, sampled: dict[float, _Outcome] | None = None
+) -> tuple[_Estimate | None, str]:
     """d(output)/d(variable) estimated from the forward pass alone, or None and why not.
 
     Call it right after a backward pass at the point: which relu and abs nodes matter is read from the gradients.
     The error of each step's estimate is judged both from its two step sizes and against the previous step's
-    estimate, so a step too coarse for the function cannot pass itself off as accurate.
+    estimate, so a step too coarse for the function cannot pass itself off as accurate. `sampled` holds outcomes
+    already computed for some steps (in blocks, see `_sample_in_blocks`); other steps are evaluated here.
     """
     x = variable.data
     kinks = _active_kinks(program)
+    known = sampled or {}
     reason = ""
     best: _Estimate | None = None
     previous: _Estimate | None = None
     worse_in_a_row = 0
     for shrink in _SHRINKS:
-        # The step actually taken: rounding x + h back gives an exactly representable difference.
-        step = (x + _BASE_STEP * shrink * max(1.0, abs(x))) - x
+        step = _step(x, shrink)
         if step == 0.0:
             break
-        try:
-            estimate = _central_differences(program, variable, x, step, kinks)
-        except EvaluationError as error:
-            reason, previous = f"the program is not defined within the step: {error}", None
+        sample = known.get(step)
+        if sample is None:
+            sample = _scalar_sample(program, variable, x, step, kinks)
+        if isinstance(sample, EvaluationError):
+            reason, previous = f"the program is not defined within the step: {sample}", None
             continue
+        try:
+            estimate = _central_differences(sample, step)
         except _KinkInStep:
             reason, previous = "a function with a kink changes branch within the finite-difference step", None
             continue
@@ -158,7 +196,78 @@ def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | No
     return best, ""
 
 
-def _variables_at_kinks(program: Program) -> dict[str, str]:
+# Steps sampled in blocks for every variable at once: a check usually settles within these (the loop above stops
+# once rounding takes over); a variable that needs smaller steps gets them one forward pass at a time.
+_BLOCK_SHRINKS = _SHRINKS[:6]
+# Below this many variables x nodes the one-at-a-time passes take less time than importing NumPy.
+_BLOCKS_FROM = 20_000
+
+
+def _sample_in_blocks(program: Program) -> dict[str, dict[float, _Outcome]]:
+    """The samples of the first steps of every variable, evaluated as blocks of points with NumPy.
+
+    Each row of a block is the point with one variable moved; the array evaluator gives the scalar engine's values
+    bit for bit, so the estimates and verdicts are those of one forward pass per point. A row whose values are not
+    all finite is redone by the scalar engine, which gives the exact error (or value). Empty when the program is
+    small (or NumPy is missing, or EXPRGRAD_POINTS=rows): then every sample is a scalar pass.
+    """
+    import os
+
+    variables = list(program.variables.items())
+    if len(variables) * len(program.nodes) < _BLOCKS_FROM or os.environ.get("EXPRGRAD_POINTS") == "rows":
+        return {}
+    try:
+        import numpy as np
+
+        from .points import block_rows
+        from .vectorized import BlockEvaluator
+    except ImportError:
+        return {}
+    names = [name for name, _ in variables]
+    evaluator = BlockEvaluator(program, names)
+    base = np.array([node.data for _, node in variables])
+    kinks = _active_kinks(program)
+    position = {id(node): index for index, node in enumerate(program.nodes)}
+    kink_inputs = [[position[id(child)] for child in node.inputs] for node in kinks]
+    output = program.output_index()
+    # (variable index, its x, the step) for every sample; each takes four rows: x - h, x + h, x - h/2, x + h/2.
+    wanted = [
+        (index, float(base[index]), step)
+        for index in range(len(variables))
+        for step in (_step(float(base[index]), shrink) for shrink in _BLOCK_SHRINKS)
+        if step != 0.0
+    ]
+    per_block = max(1, block_rows(len(program.nodes), len(names)) // 4)
+    sampled: dict[str, dict[float, _Outcome]] = {name: {} for name in names}
+    for start in range(0, len(wanted), per_block):
+        part = wanted[start : start + per_block]
+        block = np.tile(base, (4 * len(part), 1))
+        for row, (index, x, step) in enumerate(part):
+            block[4 * row : 4 * row + 4, index] = (x - step, x + step, x - step / 2, x + step / 2)
+        data, suspect = evaluator.forward(block)
+        outputs = np.broadcast_to(data[output], (len(block),)).tolist()
+        kink_values = [[np.broadcast_to(data[p], (len(block),)).tolist() for p in inputs] for inputs in kink_inputs]
+        unsure = suspect.tolist()
+        for row, (index, x, step) in enumerate(part):
+            name, variable = variables[index]
+            first = 4 * row
+            if any(unsure[first : first + 4]):
+                sampled[name][step] = _scalar_sample(program, variable, x, step, kinks)
+                continue
+            down, up, down_half, up_half = outputs[first : first + 4]
+            kinks_down = [
+                _piece(node.op, [column[first] for column in columns])
+                for node, columns in zip(kinks, kink_values, strict=True)
+            ]
+            kinks_up = [
+                _piece(node.op, [column[first + 1] for column in columns])
+                for node, columns in zip(kinks, kink_values, strict=True)
+            ]
+            sampled[name][step] = _Sample(down, up, down_half, up_half, kinks_down, kinks_up)
+    return sampled
+
+
+def variables_at_kinks(program: Program) -> dict[str, str]:
     """Variables whose gradient passes through a node exactly at its kink: name -> what is said about it.
 
     One walk from all such kinks at once (each node is visited once), so it stays linear in the program.
@@ -203,13 +312,14 @@ def check_gradients(
     if unknown:
         raise BindingError(f"--expect names {unknown[0]}, which is not a variable of the program")
     evaluation = program.evaluate(bindings)
-    at_kink = _variables_at_kinks(program)
+    at_kink = variables_at_kinks(program)
+    sampled = _sample_in_blocks(program)
     results = []
     for name, variable in program.variables.items():
         autodiff = evaluation.gradients[name]
         wanted = expected.get(name)
         # Each estimate moves only forward-pass data; the gradients it reads stay those of the point.
-        estimate, why_not = finite_difference(program, variable)
+        estimate, why_not = finite_difference(program, variable, sampled.get(name))
         problems = []
         if wanted is not None and not _close(autodiff, wanted, rtol, atol):
             problems.append(f"autodiff differs from the expected {wanted!r}")
@@ -242,12 +352,20 @@ def all_agree(results: Sequence[GradientCheck]) -> bool:
     return all(result.verdict != DISAGREE for result in results)
 
 
+def nothing_checked(results: Sequence[GradientCheck]) -> bool:
+    """True when no gradient was confirmed and none failed: the run verified nothing (every one unchecked or at a
+    kink, or no variables at all), which a script must not mistake for a pass."""
+    return not any(result.verdict in (AGREE, DISAGREE) for result in results)
+
+
 def summary(results: Sequence[GradientCheck]) -> str:
     """One line: how many gradients agree, and which did not or could not be checked."""
     counts = {
         verdict: [r.name for r in results if r.verdict == verdict] for verdict in (AGREE, DISAGREE, KINK, UNCHECKED)
     }
     parts = [f"{len(counts[AGREE])} of {len(results)} gradients agree"]
+    if nothing_checked(results):
+        parts[0] = f"nothing checked: {parts[0]}"
     if counts[DISAGREE]:
         parts.append(f"FAIL: {', '.join(counts[DISAGREE])}")
     if counts[KINK]:

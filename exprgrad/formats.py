@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .jsontext import dumps
 from .node_keys import node_keys
 from .program import Evaluation, Program
+from .textform import format_number
 
 if TYPE_CHECKING:
     from .checking import GradientCheck
@@ -66,7 +67,7 @@ def evaluation_json(
     with garbage_collection_paused():
         document["nodes"] = node_records(program, evaluation)
         # No NaN or Infinity: exprgrad stops with an error before a non-finite number could reach the output.
-        return dumps(document)
+        return json.dumps(document, ensure_ascii=False, allow_nan=False)
 
 
 NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs", "key")
@@ -75,7 +76,8 @@ NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs", "key")
 def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: str) -> str:
     """CSV (delimiter ",") or TSV ("\\t") with one row per node: id,label,op,data,grad,inputs,key.
 
-    A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact (repr).
+    A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact
+    (`textform.format_number`).
     """
     import csv
     import io
@@ -92,8 +94,8 @@ def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: s
                 record["id"],
                 record["label"],
                 record["op"],
-                repr(record["data"]),
-                "" if grad is None else repr(grad),
+                format_number(record["data"]),
+                "" if grad is None else format_number(grad),
                 " ".join(map(str, record["inputs"])),
                 record["key"],
             ]
@@ -101,10 +103,13 @@ def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: s
     return buffer.getvalue()
 
 
-def check_json(results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol: float) -> str:
-    """The JSON document of `exprgrad check --format json`."""
+def check_json(
+    results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol: float, nothing_checked: bool = False
+) -> str:
+    """The JSON document of `exprgrad check --format json` (``nothing_checked``: no gradient agreed or failed)."""
     document = {
         "ok": ok,
+        "nothing_checked": nothing_checked,
         "rtol": rtol,
         "atol": atol,
         "variables": [
@@ -120,4 +125,4 @@ def check_json(results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol:
             for r in results
         ],
     }
-    return dumps(document)
+    return json.dumps(document, ensure_ascii=False, allow_nan=False)

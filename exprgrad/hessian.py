@@ -149,18 +149,34 @@ def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[in
 Hessian = dict[str, dict[str, float]]
 
 
-def hessian(program: Program, bindings: Mapping[str, float] | None = None) -> Hessian:
+def hessian(
+    program: Program,
+    bindings: Mapping[str, float] | None = None,
+    *,
+    rows: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> Hessian:
     """d2(output)/d(row) d(column) for every pair of variables, rows and columns in order of first appearance.
 
     Row ``r`` is the gradient of d(output)/d(r), so ``result[r][c]`` is d/dc (d(output)/dr). Raises
     `EvaluationError` naming the node where a second derivative is infinite or undefined. Every node's `data` and
     `grad` are left as a first-order evaluation at `bindings` leaves them.
+
+    `rows` and `columns` (variable names, in the order wanted) select a part: each row costs one reverse pass over
+    the gradient graph (a Hessian-vector product), so one entry costs about as much as one gradient of a gradient,
+    and the full Hessian n passes.
     """
     program.run(bindings or {})
     saved = [node.grad for node in program.nodes]
+    row_names = list(program.variables) if rows is None else list(rows)
+    column_names = list(program.variables) if columns is None else list(columns)
     try:
         first = gradient_graph(program.output, program.nodes)
-        return {name: _row(program, first, first.get(id(variable))) for name, variable in program.variables.items()}
+        result = {}
+        for name in row_names:
+            row = _row(program, first, first.get(id(program.variables[name])))
+            result[name] = {column: row[column] for column in column_names}
+        return result
     finally:
         for node, grad in zip(program.nodes, saved, strict=True):
             node.grad = grad

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TextIO
@@ -28,12 +29,16 @@ CHUNK_BYTES = 1 << 16
 
 
 class RowError(ExprgradError):
-    """One input row is unusable (a missing or extra field, not a number) or fails to evaluate."""
+    """One input row is unusable (a missing or extra field, not a number) or fails to evaluate.
 
-    def __init__(self, line: int, message: str, *, math: bool = False) -> None:
+    A `fatal` error is about the input as a whole (it is not text), so --skip-bad does not skip past it.
+    """
+
+    def __init__(self, line: int, message: str, *, math: bool = False, fatal: bool = False) -> None:
         super().__init__(f"line {line}: {message}")
         self.line = line
         self.math = math
+        self.fatal = fatal
 
 
 @dataclass(frozen=True)
@@ -49,18 +54,47 @@ MAX_LINE_BYTES = 1 << 20
 _BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
+def read_may_wait(stream: IO[bytes]) -> Callable[[], bool]:
+    """A test of whether the next read of `stream` would wait for input (so that output should be flushed first).
+
+    A regular file or an in-memory stream never makes exprgrad wait; a pipe, a terminal or a socket does only when
+    nothing is ready to read (asked with a zero-timeout select). Where that cannot be asked, assume it may wait.
+    """
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return lambda: False  # not backed by a file descriptor: nothing to wait for
+    try:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return lambda: False
+        import select
+
+        select.select([descriptor], [], [], 0)
+    except (OSError, ValueError, ImportError):
+        return lambda: True
+
+    def nothing_ready() -> bool:
+        return not select.select([descriptor], [], [], 0)[0]
+
+    return nothing_ready
+
+
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str | RowError] | None]:
-    """(line number, text or the reason it is unusable) for each line; None comes before each read that may wait.
+    """(line number, text or the reason it is unusable) for each line; None comes before each read that would wait.
 
     Work and memory per line are linear in its length, whatever the chunking: a partial line is kept as a list of
-    pieces and joined once. A line over MAX_LINE_BYTES is dropped as it streams by and reported as a RowError.
+    pieces and joined once. A line is reported as a RowError as soon as it passes MAX_LINE_BYTES (an endless line
+    would otherwise be read forever), and the rest of it is dropped as it streams by. A NUL byte means the input is
+    not text (``/dev/zero``, a binary file): a fatal RowError at once.
     """
     pieces: list[bytes] = []
     size = 0
     number = 0
     first = True
+    may_wait = read_may_wait(stream)
     while True:
-        yield None
+        if may_wait():
+            yield None
         chunk = stream.read1(CHUNK_BYTES) if hasattr(stream, "read1") else stream.read(CHUNK_BYTES)
         if not chunk:
             break
@@ -68,23 +102,32 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, str | RowError] | None]
             # Spreadsheets often start UTF-8 CSV with a byte-order mark; it is not part of the first column's name.
             chunk = chunk.removeprefix(_BYTE_ORDER_MARK)
             first = False
+        if b"\0" in chunk:
+            line = number + 1 + chunk[: chunk.index(b"\0")].count(b"\n")
+            yield line, RowError(line, "a NUL byte: the points input is not text", fatal=True)
+            return
         lines = chunk.split(b"\n")
         for index, piece in enumerate(lines):
             if size <= MAX_LINE_BYTES:
                 pieces.append(piece)
+                if size + len(piece) > MAX_LINE_BYTES:
+                    yield number + 1, _too_long(number + 1)
             size += len(piece)
             if index == len(lines) - 1:
                 break  # the chunk ends inside a line: wait for the rest
             number += 1
-            yield number, _line_text(pieces, size, number)
+            if size <= MAX_LINE_BYTES:
+                yield number, _line_text(pieces, number)
             pieces, size = [], 0
-    if size:
-        yield number + 1, _line_text(pieces, size, number + 1)
+    if size and size <= MAX_LINE_BYTES:
+        yield number + 1, _line_text(pieces, number + 1)
 
 
-def _line_text(pieces: list[bytes], size: int, line: int) -> str | RowError:
-    if size > MAX_LINE_BYTES:
-        return RowError(line, f"the line is longer than {MAX_LINE_BYTES} bytes")
+def _too_long(line: int) -> RowError:
+    return RowError(line, f"the line is longer than {MAX_LINE_BYTES} bytes")
+
+
+def _line_text(pieces: list[bytes], line: int) -> str | RowError:
     try:
         return b"".join(pieces).decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
@@ -97,6 +140,7 @@ class PointReader:
     def __init__(self, delimiter: str = ",") -> None:
         self.delimiter = delimiter
         self.columns: list[str] | None = None
+        self.column_set: frozenset[str] = frozenset()
         self.json_lines = False
 
     def header(self, line: int, text: str) -> list[str]:
@@ -105,11 +149,12 @@ class PointReader:
             self.json_lines = True
             self.columns = list(_json_object(line, text))
         else:
-            names = [name.strip() for name in next(csv.reader([text], delimiter=self.delimiter))]
-            if len(set(names)) != len(names):
-                duplicate = next(name for name in names if names.count(name) > 1)
+            names = [name.strip() for name in _csv_fields(line, text, self.delimiter)]
+            duplicate = first_repeated(names)
+            if duplicate is not None:
                 raise RowError(line, f"the column {duplicate!r} appears twice in the header")
             self.columns = names
+        self.column_set = frozenset(self.columns)
         return self.columns
 
     def row(self, line: int, text: str) -> Row:
@@ -117,13 +162,13 @@ class PointReader:
         assert self.columns is not None
         if self.json_lines:
             document = _json_object(line, text)
-            if document.keys() != set(self.columns):
+            if document.keys() != self.column_set:
                 missing = [name for name in self.columns if name not in document]
-                extra = [name for name in document if name not in self.columns]
+                extra = [name for name in document if name not in self.column_set]
                 detail = f"missing {', '.join(missing)}" if missing else f"unexpected {', '.join(extra)}"
                 raise RowError(line, f"the keys differ from the first line's ({detail})")
             return Row(line, tuple(_json_number(line, name, document[name]) for name in self.columns))
-        fields: list[str] = next(csv.reader([text], delimiter=self.delimiter))
+        fields = _csv_fields(line, text, self.delimiter)
         if len(fields) != len(self.columns):
             raise RowError(line, f"expected {len(self.columns)} fields ({', '.join(self.columns)}), got {len(fields)}")
         try:
@@ -131,34 +176,63 @@ class PointReader:
         except BindingError as error:
             raise RowError(line, str(error)) from None
 
-    def block(self, texts: Sequence[str]) -> list[float] | None:
-        """All fields of CSV/TSV lines as one flat list of floats, or None if any line needs a closer look.
+    def block(self, texts: Sequence[str]) -> Any:
+        """All fields of CSV/TSV lines as a NumPy array, one row per line, or None if any line needs a closer look.
 
         Only digits, signs, points, exponents and delimiters are let through, so float() accepts exactly the
         language's number syntax here; anything else (spaces, nan, a short row) goes to `row`, line by line.
+        Lines are split a group at a time: the strings of a whole wide block would take several times its array.
         """
         if self.json_lines or self.columns is None:
             return None
+        import numpy as np
+
         delimiter = self.delimiter
         separators = len(self.columns) - 1
         if any(text.count(delimiter) != separators for text in texts):
             return None
-        joined = delimiter.join(texts)
-        if _NOT_A_NUMBER_CHARACTER[delimiter].search(joined):
-            return None
-        try:
-            values = list(map(float, joined.split(delimiter)))
-        except ValueError:
-            return None
-        # A nonzero field read as 0 (1e-400) is refused by `row`, as on the command line. Only a field with a
-        # three-digit negative exponent or hundreds of zeros can be one, so blocks of ordinary zeros stay here.
-        if 0.0 in values and _MAY_UNDERFLOW.search(joined):
-            return None
-        return values
+        matrix = np.empty((len(texts), separators + 1))
+        group = max(1, _FIELDS_AT_ONCE // (separators + 1))
+        for start in range(0, len(texts), group):
+            joined = delimiter.join(texts[start : start + group])
+            if _NOT_A_NUMBER_CHARACTER[delimiter].search(joined):
+                return None
+            try:
+                numbers = list(map(float, joined.split(delimiter)))
+            except ValueError:
+                return None
+            # A nonzero field read as 0 (1e-400) is refused by `row`, as on the command line. Only a field with a
+            # three-digit negative exponent or hundreds of zeros can be one, so blocks of ordinary zeros stay here.
+            if 0.0 in numbers and _MAY_UNDERFLOW.search(joined):
+                return None
+            matrix[start : start + group] = np.array(numbers).reshape(-1, separators + 1)
+        return matrix
 
 
+_FIELDS_AT_ONCE = 1 << 16
 _MAY_UNDERFLOW = re.compile(r"[eE]-0*\d{3}|0{200}")
 _NOT_A_NUMBER_CHARACTER = {delimiter: re.compile(rf"[^0-9eE.+\-{delimiter}]") for delimiter in (",", "\t")}
+
+
+def first_repeated(names: Sequence[str]) -> str | None:
+    """The first name that occurs a second time in `names` (in one pass), or None."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
+def _csv_fields(line: int, text: str, delimiter: str) -> list[str]:
+    # The csv module refuses fields over 128 KiB by default (a process-wide limit); any field of a line within the
+    # line limit is allowed here, and anything else it refuses is one bad row, not a traceback.
+    if csv.field_size_limit() < MAX_LINE_BYTES:
+        csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        return next(csv.reader([text], delimiter=delimiter))
+    except csv.Error as error:
+        raise RowError(line, f"not a CSV line ({error})") from None
 
 
 def _json_object(line: int, text: str) -> dict[str, object]:
@@ -168,6 +242,9 @@ def _json_object(line: int, text: str) -> dict[str, object]:
         raise RowError(line, f"the key {repeated.args[0]!r} appears twice") from None
     except ValueError as error:
         raise RowError(line, f"not valid JSON ({error.args[0].split(':')[0]})") from None
+    except RecursionError:
+        # The JSON parser recurses once per level of nesting; a row is one flat object, so depth is an error anyway.
+        raise RowError(line, "nested too deeply: each JSON line must be an object of name: number") from None
     if not isinstance(document, dict):
         raise RowError(line, "each JSON line must be an object of name: number")
     return document
@@ -204,7 +281,11 @@ def _json_number(line: int, name: str, value: object) -> float:
         raise RowError(line, f"{name} must be a number, got {json.dumps(value)}")
     if isinstance(value, _ReadAsZero):
         raise RowError(line, f"{name} is too small for a float (it would be read as 0): {value.text}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        # A JSON integer is exact and unbounded; one beyond the largest float is refused as in CSV.
+        raise RowError(line, f"{name} is too large for a float") from None
     if not math.isfinite(number):
         raise RowError(line, f"{name} must be a finite number")
     return number
@@ -222,7 +303,8 @@ class PointEvaluator:
         both = [name for name in columns if name in fixed]
         if both:
             raise BindingError(f"{both[0]} is given both as a column and as an option; give it once")
-        missing = [name for name in program.free_variables if name not in columns and name not in fixed]
+        given = set(columns)
+        missing = [name for name in program.free_variables if name not in given and name not in fixed]
         if missing:
             names = ", ".join(missing)
             raise BindingError(f"no value for {names}: add a column for it or pass --{missing[0]} VALUE")
@@ -252,7 +334,7 @@ class PointWriter:
         self.output_format = output_format
         self.columns = list(columns)
         self.keys = [*self.columns, "value", *(f"grad_{name}" for name in gradient_names)]
-        clash = next((key for key in self.keys if self.keys.count(key) > 1), None)
+        clash = first_repeated(self.keys)
         if clash is not None:
             raise BindingError(
                 f"the output would have two columns named {clash!r} (the results are named value and grad_<name>);"
@@ -275,10 +357,19 @@ class PointWriter:
             self.stream.write(self.separator.join(map(repr, numbers)) + "\n")
 
 
-# Rows evaluated together with NumPy; a read that may wait for input also ends a block, so output keeps up.
+# Rows evaluated together with NumPy; a read that would wait for input also ends a block, so output keeps up.
 # Each op of the program costs a few microseconds of Python per block whatever its size: 8,192 rows computed
 # about 6 % faster than 4,096 in one run (1,000,000 rows of the benchmark's program), and 16,384 no faster.
 BLOCK_ROWS = 8192
+# A block holds every node's values for each of its rows (and the gradients, and the input and output fields):
+# a wide program gets fewer rows, so that a block stays near 8 M numbers (64 MiB) per array set. At 1,000
+# variables and 3,000 nodes that is still over 2,000 rows, enough to spread the per-op cost thin.
+BLOCK_VALUES = 1 << 23
+
+
+def block_rows(nodes: int, columns: int) -> int:
+    """How many rows `--points` evaluates together for a program of `nodes` nodes read from `columns` columns."""
+    return max(1, min(BLOCK_ROWS, BLOCK_VALUES // max(1, nodes, 2 * columns + 1)))
 
 
 def _block_evaluator(program: Program, columns: Sequence[str], fast_math: bool) -> Any:
@@ -322,6 +413,9 @@ def stream_points(
     return stream.written, stream.skipped
 
 
+_ROWS_AS_FLOATS = 256
+
+
 class _PointStream:
     """The state of one --points run: header, evaluators, the block being gathered, and the counts.
 
@@ -350,6 +444,7 @@ class _PointStream:
         self.evaluator: PointEvaluator | None = None
         self.writer: PointWriter | None = None
         self.block: Any = None
+        self.block_rows = BLOCK_ROWS
         self.pending: list[tuple[int, str]] = []
         self.written = 0
         self.skipped = 0
@@ -363,7 +458,7 @@ class _PointStream:
             self._bad(text)
         elif text.strip():
             self.pending.append((line, text))
-            if len(self.pending) >= BLOCK_ROWS:
+            if len(self.pending) >= self.block_rows:
                 self.flush()
 
     def _header(self, line: int, text: str | RowError) -> None:
@@ -378,12 +473,13 @@ class _PointStream:
         except BindingError as error:
             raise RowError(line, str(error)) from None
         self.block = _block_evaluator(self.program, columns, self.fast_math)
+        self.block_rows = block_rows(len(self.program.nodes), len(columns))
         if self.reader.json_lines:
             # The first JSON line is a row as well as the header.
             self.pending.append((line, text))
 
     def _bad(self, error: RowError) -> None:
-        if self.on_bad_row is None:
+        if self.on_bad_row is None or error.fatal:
             raise error
         self.on_bad_row(error)
         self.skipped += 1
@@ -404,15 +500,14 @@ class _PointStream:
         if not self.pending:
             return
         pending, self.pending = self.pending, []
-        fields = self.reader.block([text for _, text in pending]) if self.block is not None else None
-        if fields is None:
+        matrix = self.reader.block([text for _, text in pending]) if self.block is not None else None
+        if matrix is None:
             for line, text in pending:
                 self._one_row(line, text)
             return
         import numpy as np
 
         assert self.writer is not None
-        matrix = np.array(fields, dtype=np.float64).reshape(len(pending), -1)
         try:
             values, gradients, suspect = self.block.evaluate(matrix)
         except ArithmeticError:
@@ -423,13 +518,17 @@ class _PointStream:
             return
         # A field like 1e999 reads as inf; the row path refuses it with a message.
         suspect |= ~np.isfinite(matrix).all(axis=1)
-        table = np.column_stack([matrix, values, *gradients]).tolist()
-        for index, (line, text) in enumerate(pending):
-            if suspect[index]:
-                self._one_row(line, text)
-            else:
-                self.writer.write_numbers(table[index])
-                self.written += 1
+        table = np.column_stack([matrix, values, *gradients])
+        suspects = suspect.tolist()
+        # Python floats for a slice of rows at a time: a whole wide block of them would be several times its array.
+        for start in range(0, len(pending), _ROWS_AS_FLOATS):
+            numbers = table[start : start + _ROWS_AS_FLOATS].tolist()
+            for index, row in enumerate(numbers, start):
+                if suspects[index]:
+                    self._one_row(*pending[index])
+                else:
+                    self.writer.write_numbers(row)
+                    self.written += 1
 
     def finish(self) -> None:
         """Write what is left; an input without even a header is an error."""

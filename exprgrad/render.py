@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .node_keys import node_keys
 from .program import Evaluation, Program
+from .textform import format_number
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -15,12 +16,10 @@ if TYPE_CHECKING:
 
 
 def number_text(x: float | None, precision: int | None) -> str:
-    """A number for people: exact (shortest round-trip) by default, or `precision` significant digits."""
+    """A number for people (`textform.format_number`), or "-" for none."""
     if x is None:
         return "-"
-    if precision is None:
-        return repr(x)
-    return f"{x:.{precision}g}"
+    return format_number(x, precision)
 
 
 HEADERS = ("node", "op", "data", "grad")
@@ -112,12 +111,16 @@ def print_check(console: Console, results: Sequence[GradientCheck]) -> None:
     table.add_column("expected", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     for result in results:
-        numeric = "-" if result.numeric is None else f"{result.numeric!r} {plus_minus} {result.numeric_error:.1g}"
-        expected = "-" if result.expected is None else repr(result.expected)
+        numeric = (
+            "-"
+            if result.numeric is None
+            else f"{format_number(result.numeric)} {plus_minus} {result.numeric_error:.1g}"
+        )
+        expected = number_text(result.expected, None)
         failed = result.verdict == "FAIL"
         table.add_row(
             result.name,
-            repr(result.autodiff),
+            format_number(result.autodiff),
             numeric,
             expected,
             result.verdict,

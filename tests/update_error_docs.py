@@ -25,7 +25,8 @@ and fails if one of them no longer matches; `python -m tests.update_error_docs` 
 | 1 | a math error (domain, overflow, infinite derivative); for `check`, a gradient that disagrees |
 | 2 | a usage error: the program text, a name, a value, an option, a `--points` row |
 | 3 | output could not be written: an output file or drawing, or standard output (a full disk, a closed stream) |
-| 4 | out of memory |
+| 4 | `check` verified nothing: no gradient agreed or failed, or `check --against` compared no point |
+| 5 | out of memory |
 | 130 | interrupted by Ctrl-C (`exprgrad: interrupted`; no half-written file is left) |
 | 129, 143 | stopped by SIGHUP or SIGTERM (`exprgrad: stopped by SIGTERM`): 128 + the signal's number, and, as for \
 Ctrl-C, no half-written or temporary file is left |
@@ -157,8 +158,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         (
             "No program, more than one, an unreadable or non-UTF-8 program file, a file over the 1 MiB limit, "
             "options exprgrad does not have or values it does not take (numbers in ASCII digits, none read as 0), an "
-            "option of another command, a program "
-            "without its command, picture options with nothing drawn."
+            "option of another command, a program without its command, picture options with nothing drawn."
         ),
         [
             "exprgrad eval",
@@ -177,6 +177,9 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "a" --a 1 --precision ٣',
             'exprgrad grad "a*b" --a 1 --b 2 --wrt c',
             'exprgrad check "a" --a 1 --expect a',
+            'exprgrad check "a*b" --against "b"',
+            'exprgrad check "a*b" --wrt a --against "c"',
+            'exprgrad check "a*b" --wrt a --against "b" --range a=3:1',
         ],
     ),
     (
@@ -193,6 +196,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "exprgrad eval \"a*b\" --points - <<< $'a,q\\n1,2'",
             "exprgrad eval \"log(a)*b\" --points - --skip-bad <<< $'a,b\\n1,x\\n2,3'",
             "exprgrad eval \"a*b\" --points - <<< $'a,b\\n1,1e-400'",
+            'exprgrad eval "a" --points /dev/zero',
             'exprgrad eval "a*b" --a 1 --b 2 --fast-math',
         ],
     ),
@@ -219,14 +223,27 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         "Failed gradient checks",
         1,
         "`exprgrad check` exits 1 when a gradient disagrees with its finite difference or with --expect.",
-        ['exprgrad check "a*b" --a 2 --b 3 --expect a=2'],
+        [
+            'exprgrad check "a*b" --a 2 --b 3 --expect a=2',
+            'exprgrad check "x**2*sin(x)" --against "2*x*sin(x)" --samples 20',
+        ],
+    ),
+    (
+        "Gradient checks that verified nothing",
+        4,
+        (
+            "`exprgrad check` exits 4 when no gradient agreed and none failed: every variable unchecked or not "
+            "differentiable at the point, or a program without variables. A CI job must not pass on such a run."
+        ),
+        ['exprgrad check "x**x" --x 0', 'exprgrad check "relu(x)" --x 0'],
     ),
     (
         "Output files",
         3,
         (
-            "A folder that does not exist, a path that cannot be written, a drawing over the 2,000-node limit, "
-            "PNG without a system Graphviz. An existing file is never left half-written."
+            "A folder that does not exist, a path that cannot be written, a drawing over the 1,000-node limit or one "
+            "still being laid out at its time limit (EXPRGRAD_DRAWING_TIME_LIMIT, 20 s by default), PNG without a "
+            "system Graphviz. An existing file is never left half-written."
         ),
         ['exprgrad eval "a" --a 1 --svg missing/graph.svg', 'exprgrad eval "a" --a 1 --dot /proc/graph.dot'],
     ),

@@ -3,8 +3,8 @@
 Exit codes: 0 success; 1 a math error (outside a function's domain, overflow, an infinite derivative) or, for
 `check`, a gradient that disagrees; 2 a usage error (the program text, an option, a variable's value, a bad input
 row); 3 output that could not be written (a file, a drawing, or standard output: a full disk, a closed stream);
-4 out of memory; 128 + the signal's number when interrupted (130 Ctrl-C, 129 SIGHUP, 143 SIGTERM), after removing
-any half-written file. A closed stdout pipe ends the process as SIGPIPE does, quietly.
+4 `check` verified nothing; 5 out of memory; 128 + the signal's number when interrupted (130 Ctrl-C, 129 SIGHUP,
+143 SIGTERM), after removing any half-written file. A closed stdout pipe ends the process as SIGPIPE does, quietly.
 """
 
 # No `from __future__ import annotations` in this package: Typer reads the commands' annotations, and string
@@ -20,16 +20,15 @@ import typer.core
 from ..errors import EvaluationError, ExprgradError
 
 if TYPE_CHECKING:
-    # Typer 0.26+ carries its own copy of Click; this is the Context class its commands are typed with.
-    import typer._click as click
     from rich.console import Console
-    from typer._click.exceptions import UsageError
 
 EXIT_MATH = 1
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
-EXIT_OUT_OF_MEMORY = 4
+# `check` verified nothing: no gradient agreed or failed, or `check --against` compared no point.
+EXIT_NOTHING_CHECKED = 4
+EXIT_OUT_OF_MEMORY = 5
 EXIT_INTERRUPTED = 130
 
 
@@ -57,6 +56,18 @@ def report_usage_error(message: str, command: str | None) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def _usage_message(error: typer.TyperException) -> str | None:
+    """The message of a usage error from the option parser, or None for any other error.
+
+    Typer exports no class for usage errors (its copy of Click is private), so they are told by what Click
+    documents of them: a `format_message()` and exit code 2. Exit and Abort are not TyperExceptions.
+    """
+    format_message = getattr(error, "format_message", None)
+    if getattr(error, "exit_code", None) != EXIT_USAGE or not callable(format_message):
+        return None
+    return str(format_message())
+
+
 class PlainUsageErrors:
     """Usage errors found by the option parser, printed in exprgrad's one-line form with exit code 2.
 
@@ -64,44 +75,47 @@ class PlainUsageErrors:
     """
 
     name: str | None
+    no_args_is_help: bool
 
-    def parse_args(self, ctx: "click.Context", args: list[str]) -> list[str]:
-        from typer._click.exceptions import NoArgsIsHelpError, UsageError
-
+    # `ctx` is the Context of Typer's copy of Click, a private class: typed Any rather than imported from there.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args and getattr(self, "no_args_is_help", False):
+            # `exprgrad` alone shows the help, as Typer does it.
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
         given = list(args)  # the parser consumes `args`
         try:
             return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
-        except NoArgsIsHelpError:
-            raise
-        except UsageError as error:
+        except typer.TyperException as error:
+            if _usage_message(error) is None:
+                raise
             report_usage_error(self.usage_message(error, given), self.name)
 
-    def usage_message(self, error: "UsageError", args: list[str]) -> str:
+    def usage_message(self, error: typer.TyperException, args: list[str]) -> str:
         """The message for a usage error the option parser found in `args`."""
-        return str(error.format_message())
+        return _usage_message(error) or str(error)
 
 
 class ExprgradGroup(PlainUsageErrors, typer.core.TyperGroup):
     """The top-level command group: an unknown command is a usage error in the same one-line form, and words that
     look like a program's (`exprgrad "a*b" --a 2`, `exprgrad --a 2 "a*b"`) are pointed at `exprgrad eval`."""
 
-    def usage_message(self, error: "UsageError", args: list[str]) -> str:
+    def usage_message(self, error: typer.TyperException, args: list[str]) -> str:
         """An unknown option before any command (`exprgrad --a 2 "a*b"`) is likely a program's: suggest eval."""
-        from typer._click.exceptions import NoSuchOption
-
-        message = str(error.format_message())
+        message = _usage_message(error) or str(error)
         # Only with a word that could be the program or a value: `exprgrad --bogus` alone is just a wrong option.
-        if isinstance(error, NoSuchOption) and not error.possibilities and any(word[:2] != "--" for word in args):
+        # Click's NoSuchOption, told by its name: Typer exports no class for it.
+        unknown_option = type(error).__name__ == "NoSuchOption" and not getattr(error, "possibilities", None)
+        if unknown_option and any(word[:2] != "--" for word in args):
             message = f"{message.rstrip('.')}; to evaluate a program: {_eval_suggestion(args)}"
         return message
 
-    def resolve_command(self, ctx: "click.Context", args: list[str]) -> Any:
-        from typer._click.exceptions import UsageError
-
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
-        except UsageError as error:
-            message = error.format_message()
+        except typer.TyperException as error:
+            message = _usage_message(error)
+            if message is None:
+                raise
             if "Did you mean" not in message:
                 message = f"no such command {args[0]!r}; to evaluate it as a program: {_eval_suggestion(args)}"
             report_usage_error(message, None)
@@ -124,18 +138,22 @@ app = typer.Typer(
 )
 
 
-def fail(error: ExprgradError) -> NoReturn:
-    """Print `error` on stderr as exprgrad's one-message form and exit with its code."""
+def exit_code_for(error: ExprgradError) -> int:
+    """The exit code of a command that stops with `error` (also reported per request by `exprgrad batch`)."""
     from ..dot import RenderError
     from ..files import OutputError
     from ..points import RowError
 
     if isinstance(error, EvaluationError) or (isinstance(error, RowError) and error.math):
-        code = EXIT_MATH
-    elif isinstance(error, (OutputError, RenderError)):
-        code = EXIT_OUTPUT
-    else:
-        code = EXIT_USAGE
+        return EXIT_MATH
+    if isinstance(error, (OutputError, RenderError)):
+        return EXIT_OUTPUT
+    return EXIT_USAGE
+
+
+def fail(error: ExprgradError) -> NoReturn:
+    """Print `error` on stderr as exprgrad's one-message form and exit with its code."""
+    code = exit_code_for(error)
     _write_stderr(f"exprgrad: error: {message_text(error)}\n")
     raise typer.Exit(code)
 

@@ -6,7 +6,7 @@ is handed over in order and sorted here, with the help of `exprgrad.bindings`.
 
 import enum
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
@@ -16,8 +16,6 @@ from ..errors import BindingError
 from .app import PlainUsageErrors, escaped, report_usage_error
 
 if TYPE_CHECKING:
-    import typer._click as click
-
     from ..program import Program
 
 
@@ -35,7 +33,7 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
     options nor numbers are set aside and handed back as positional words.
     """
 
-    def parse_args(self, ctx: "click.Context", args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         options = {
             name
             for param in self.params

@@ -1,4 +1,4 @@
-"""The commands: eval, explain, grad and check. Each parses, computes through the library, then prints."""
+"""The commands: eval, explain, grad, check and batch. Each parses, computes through the library, then prints."""
 
 import math
 import sys
@@ -9,7 +9,7 @@ import typer
 
 from ..bindings import Arguments, parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, app, fail, message_text, stdout_console
+from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, app, fail, message_text, stdout_console
 from .arguments import (
     BINDING_CONTEXT,
     FileOption,
@@ -155,12 +155,16 @@ def eval_command(
         from ..render import plain_table, print_hessian, print_table
         from .standard_streams import output_is_unicode
 
-        # Off a terminal the table is drawn without importing Rich (see render.plain_table).
-        text = (
-            None
-            if sys.stdout.isatty() or hessian is not None
-            else plain_table(program, evaluation, precision, ascii_only=not output_is_unicode())
-        )
+        # Off a terminal, or on one past the size where Rich gets slow, the tables are drawn without Rich.
+        plain = _plain_output(4 * len(program.nodes) + (len(hessian) ** 2 if hessian is not None else 0))
+        ascii_only = not output_is_unicode()
+        text = plain_table(program, evaluation, precision, ascii_only=ascii_only) if plain else None
+        if text is not None and hessian is not None:
+            from ..plain import hessian_text
+
+            # The plain Hessian is drawn with box characters: on a stream that cannot take them, Rich draws it.
+            more = None if ascii_only else hessian_text(evaluation.output, hessian, precision)
+            text = None if more is None else text + more
         if text is not None:
             sys.stdout.write(text)
         else:
@@ -298,6 +302,10 @@ def explain_command(
 
     if output_format is ReportFormat.json:
         sys.stdout.write(explanation_json(explanation) + "\n")
+    elif _plain_output(len(explanation.steps)):
+        from ..plain import explanation_lines
+
+        sys.stdout.write(explanation_lines(explanation, precision))
     else:
         print_explanation(stdout_console(), explanation, precision)
 
@@ -367,10 +375,12 @@ def grad_command(
         if unknown:
             listing = ", ".join(program.variables) or "none"
             raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+        from ..textform import format_number
+
         if several and order == 2:
             hessians = program.hessians(arguments.values, several)
             lines = [
-                f"{output}\t{row}\t{column}\t{hessian[row][column]!r}"
+                f"{output}\t{row}\t{column}\t{format_number(hessian[row][column])}"
                 for output, hessian in hessians.items()
                 for row in hessian
                 for column in hessian
@@ -379,13 +389,13 @@ def grad_command(
         elif several:
             jacobian = program.evaluate(arguments.values, outputs=several).jacobian
             lines = [
-                f"{output}\t{name}\t{value!r}"
+                f"{output}\t{name}\t{format_number(value)}"
                 for output, gradients in jacobian.items()
                 for name, value in gradients.items()
                 if not wanted or name in wanted
             ]
         elif order == 2:
-            lines = _second_derivative_lines(program.hessian(arguments.values), wanted)
+            lines = _second_derivative_lines(program, arguments.values, wanted)
         else:
             lines = _first_derivative_lines(program.evaluate(arguments.values).gradients, wanted)
     except ExprgradError as error:
@@ -394,18 +404,24 @@ def grad_command(
 
 
 def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> list[str]:
+    from ..textform import format_number
+
     if len(wanted) == 1:
-        return [repr(gradients[wanted[0]])]
-    return [f"{name}\t{value!r}" for name, value in gradients.items() if not wanted or name in wanted]
+        return [format_number(gradients[wanted[0]])]
+    return [f"{name}\t{format_number(value)}" for name, value in gradients.items() if not wanted or name in wanted]
 
 
-def _second_derivative_lines(hessian: dict[str, dict[str, float]], wanted: list[str]) -> list[str]:
-    if len(wanted) == 2:
-        return [repr(hessian[wanted[0]][wanted[1]])]
-    if len(wanted) == 1:
-        return [repr(hessian[wanted[0]][wanted[0]])]
-    names = [name for name in hessian if not wanted or name in wanted]
-    return [f"{row}\t{column}\t{hessian[row][column]!r}" for row in names for column in names]
+def _second_derivative_lines(program: "Program", values: dict[str, float], wanted: list[str]) -> list[str]:
+    from ..hessian import hessian
+    from ..textform import format_number
+
+    # Only the rows asked for are computed: each is one reverse pass over the gradient graph.
+    if len(wanted) in (1, 2):
+        row, column = wanted[0], wanted[-1]
+        return [format_number(hessian(program, values, rows=[row], columns=[column])[row][column])]
+    names = [name for name in program.variables if not wanted or name in wanted]
+    selected = hessian(program, values, rows=names, columns=names)
+    return [f"{row}\t{column}\t{format_number(selected[row][column])}" for row in names for column in names]
 
 
 @app.command("check", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -422,14 +438,41 @@ def check_command(
     output_format: Annotated[ReportFormat, typer.Option("--format", help="table or json.")] = ReportFormat.table,
     var: VarOption = None,
     outputs: OutputsOption = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FORMULA",
+            help="A hand-derived d(output)/d(--wrt) to compare with exprgrad's at --samples random points.",
+        ),
+    ] = None,
+    wrt: Annotated[
+        str | None,
+        typer.Option("--wrt", metavar="NAME", help="With --against: the variable the formula differentiates by."),
+    ] = None,
+    samples: Annotated[int, typer.Option(min=1, max=1_000_000, help="With --against: how many points.")] = 200,
+    sample_range: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--range",
+            metavar="NAME=LOW:HIGH",
+            help="With --against: where NAME is sampled (repeatable; default -3:3; a variable given a value stays).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="With --against: the seed of the sampled points.")] = 0,
 ) -> None:
     """Check every gradient against a finite difference (and against --expect values).
 
-    Exit 0 when all agree, 1 when any disagrees, 2 for usage errors.
+    Exit 0 when all agree, 1 when any disagrees, 2 for usage errors, 4 when nothing could be checked.
 
     A gradient through relu or abs exactly at 0 is reported as not differentiable: neither passed nor failed.
+
+    With --against FORMULA, compare a hand-derived derivative with exprgrad's at many points instead.
+
+    Example: exprgrad check "x**2*sin(x)" --wrt x --against "2*x*sin(x) + x**2*cos(x)"
+
+    A run where no gradient agreed or failed (all unchecked or not differentiable) exits 4: it verified nothing.
     """
-    from ..checking import all_agree, check_gradients
+    from ..checking import all_agree, check_gradients, nothing_checked
 
     try:
         for name, tolerance in (("--rtol", rtol), ("--atol", atol)):
@@ -437,6 +480,15 @@ def check_command(
                 raise BindingError(f"{name} must be a finite number, got {tolerance!r}")
         program, arguments = build_program(ctx, program_argument, file, var)
         program, _ = _choose_output(program, outputs, "check")
+        if against is not None:
+            if expect:
+                raise BindingError("--expect checks one point; it does not combine with --against")
+            _check_against(
+                program, arguments, against, wrt, samples, sample_range or [], seed, rtol, atol, output_format
+            )
+            return
+        if wrt is not None or sample_range or samples != 200 or seed != 0:
+            raise BindingError("--wrt, --samples, --range and --seed go with --against FORMULA")
         expected = _parse_expectations(expect or [])
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
     except ExprgradError as error:
@@ -444,13 +496,32 @@ def check_command(
     if output_format is ReportFormat.json:
         from ..formats import check_json
 
-        sys.stdout.write(check_json(results, ok=all_agree(results), rtol=rtol, atol=atol) + "\n")
+        sys.stdout.write(
+            check_json(results, ok=all_agree(results), nothing_checked=nothing_checked(results), rtol=rtol, atol=atol)
+            + "\n"
+        )
     else:
+        from ..plain import check_text
         from ..render import print_check
 
-        print_check(stdout_console(), results)
+        text = check_text(results) if _plain_output(5 * len(results)) else None
+        if text is not None:
+            sys.stdout.write(text)
+        else:
+            print_check(stdout_console(), results)
     if not all_agree(results):
         raise typer.Exit(EXIT_CHECK_FAILED)
+    if nothing_checked(results):
+        raise typer.Exit(EXIT_NOTHING_CHECKED)
+
+
+def _plain_output(cells: int) -> bool:
+    """Whether to draw without Rich: off a terminal always, and on one past RICH_CELLS (Rich takes seconds there)."""
+    if not sys.stdout.isatty():
+        return True
+    from ..plain import RICH_CELLS
+
+    return cells > RICH_CELLS
 
 
 def _parse_expectations(words: list[str]) -> dict[str, float]:
@@ -464,3 +535,79 @@ def _parse_expectations(words: list[str]) -> dict[str, float]:
             raise BindingError(f"--expect gives {name} more than once")
         expected[name] = parse_number(text.strip(), f"the expected gradient of {name}")
     return expected
+
+
+def _check_against(
+    program: "Program",
+    arguments: Arguments,
+    formula_text: str,
+    wrt: str | None,
+    samples: int,
+    range_words: list[str],
+    seed: int,
+    rtol: float,
+    atol: float,
+    output_format: ReportFormat,
+) -> None:
+    """`check --against`: print the report, and exit 1 on a disagreement or 4 when nothing could be compared."""
+    from ..against import check_against, parse_range
+    from ..against_output import report_json, report_text
+    from ..parser import parse
+
+    if wrt is None:
+        if len(program.variables) != 1:
+            listing = ", ".join(program.variables) or "none"
+            raise BindingError(
+                f"--against needs --wrt NAME: which variable does the formula differentiate by? ({listing})"
+            )
+        (wrt,) = program.variables
+    formula = parse(formula_text, source_name="--against")
+    ranges: dict[str, tuple[float, float]] = {}
+    for word in range_words:
+        name, bounds = parse_range(word)
+        if name in ranges:
+            raise BindingError(f"--range gives {name} more than once")
+        ranges[name] = bounds
+    report = check_against(
+        program, formula, wrt, fixed=arguments.values, ranges=ranges, samples=samples, seed=seed, rtol=rtol, atol=atol
+    )
+    if output_format is ReportFormat.json:
+        sys.stdout.write(report_json(report, formula_text, rtol=rtol, atol=atol) + "\n")
+    else:
+        sys.stdout.write(report_text(report, formula_text))
+    if report.worst is None:
+        raise typer.Exit(EXIT_NOTHING_CHECKED)
+    if not report.ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+@app.command("batch")
+def batch_command(
+    requests: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE", help="JSON lines of requests ('-', the default, for stdin).", show_default=False
+        ),
+    ] = "-",
+) -> None:
+    """Answer many requests in one process: one JSON line in, one JSON line out, in order.
+
+    Each request is {"command": "eval" | "grad" | "check", "program": TEXT, "values": {NAME: NUMBER}, ...}; each
+    response has "line", "exit_code" and "result" (the command's JSON) or "error" ({"message", "exit_code"}).
+    A bad request is answered with its error and the rest still run. Exit code: the largest of the requests'.
+
+    Example: echo '{"command": "grad", "program": "a*b", "values": {"a": 2, "b": 3}}' | exprgrad batch
+    """
+    from .batch import run_batch
+
+    try:
+        source = sys.stdin.buffer if requests == "-" else open(requests, "rb")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        fail(BindingError(f"cannot read {requests}: {error.strerror}"))
+    try:
+        code = run_batch(source, sys.stdout)
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    if code:
+        raise typer.Exit(code)
