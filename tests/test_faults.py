@@ -180,13 +180,15 @@ def test_a_table_on_a_narrow_encoding_escapes_what_it_cannot_encode() -> None:
     assert b"?" not in result.stdout
 
 
-def test_out_of_memory_is_exit_4(tmp_path: Path) -> None:
+def test_out_of_memory_has_its_own_exit_code(tmp_path: Path) -> None:
     """A million-node program under `ulimit -v 300000`: exit 5 and one line, not a MemoryError traceback."""
+    from exprgrad.cli import EXIT_OUT_OF_MEMORY
+
     program = tmp_path / "big.txt"
     program.write_text("-" * 1_000_000 + "a")
     result = shell(f"ulimit -v 300000; exprgrad eval -f {program} --a 1 > /dev/null")
     assert_one_line_error(result.stderr, "out of memory")
-    assert result.returncode == 5
+    assert result.returncode == EXIT_OUT_OF_MEMORY == 5
 
 
 def test_webassembly_renderer_under_an_address_space_limit(tmp_path: Path) -> None:

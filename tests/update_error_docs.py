@@ -282,7 +282,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
     ),
     (
         "Out of memory",
-        4,
+        5,
         "The process may not have the memory the program needs (here a million nodes in 300 MB of address space).",
         ["python3 -c \"print('-' * 1000000 + 'a')\" > big.txt; ulimit -v 300000; exprgrad eval -f big.txt --a 1"],
     ),
