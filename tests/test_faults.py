@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import stat
@@ -55,6 +56,8 @@ EVERY_COMMAND = [
     'grad "a*b" --a 1 --b 2',
     'explain "a*b" --a 1 --b 2',
     'check "a*b" --a 1 --b 2',
+    'eval "x = a*b; y = a+b" --output x --output y --a 1 --b 2',
+    "functions",
     "eval 'a*b' --points - <<< $'a,b\\n1,2'",
     "--help",
     "--version",
@@ -173,17 +176,19 @@ def test_a_table_on_a_narrow_encoding_escapes_what_it_cannot_encode() -> None:
     """A latin-1 table with a Greek label shows \\u03b1: visible and exact, never dropped or replaced by '?'."""
     result = shell('exprgrad eval "α*b" --α 3 --b 2', env={"PYTHONIOENCODING": "latin-1"})
     assert result.returncode == 0, result.stderr
-    assert b"\\u03b1*b = 6.0" in result.stdout
+    assert re.search(rb"\\u03b1\*b = 6(\.0)?\n", result.stdout), result.stdout
     assert b"?" not in result.stdout
 
 
-def test_out_of_memory_is_exit_4(tmp_path: Path) -> None:
+def test_out_of_memory_has_its_own_exit_code(tmp_path: Path) -> None:
     """A million-node program under `ulimit -v 300000`: exit 5 and one line, not a MemoryError traceback."""
+    from exprgrad.cli import EXIT_OUT_OF_MEMORY
+
     program = tmp_path / "big.txt"
     program.write_text("-" * 1_000_000 + "a")
     result = shell(f"ulimit -v 300000; exprgrad eval -f {program} --a 1 > /dev/null")
     assert_one_line_error(result.stderr, "out of memory")
-    assert result.returncode == 5
+    assert result.returncode == EXIT_OUT_OF_MEMORY == 5
 
 
 def test_webassembly_renderer_under_an_address_space_limit(tmp_path: Path) -> None:
@@ -193,7 +198,7 @@ def test_webassembly_renderer_under_an_address_space_limit(tmp_path: Path) -> No
         cwd=tmp_path,
         env={"EXPRGRAD_RENDERER": "wasm"},
     )
-    assert_one_line_error(result.stderr, "the in-process Graphviz could not start")
+    assert_one_line_error(result.stderr, "the in-process Graphviz could not")
     assert result.returncode == 3
     assert not (tmp_path / "g.svg").exists()
 

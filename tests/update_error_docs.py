@@ -255,8 +255,8 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "that no process reads (refused at once rather than waited on); a read-only file, which `--force` "
             "replaces; a `dot` that exits without error but writes nothing (the old picture stays). When stdout is "
             "a regular file on a disk that fills up, it is cut back to its last complete line. If the in-process "
-            "Graphviz cannot start (`ulimit -v` under about 4.3 GB, `ulimit -f`), the message is `the in-process "
-            "Graphviz could not start: ...` with the runtime's reason, also exit 3."
+            "Graphviz cannot run (`ulimit -v` under about 4.3 GB, `ulimit -f`), the message is `the in-process "
+            "Graphviz could not ...` with the runtime's reason, also exit 3."
         ),
         [
             'exprgrad eval "a*b" --a 1 --b 2 > /dev/full',
@@ -282,7 +282,7 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
     ),
     (
         "Out of memory",
-        4,
+        5,
         "The process may not have the memory the program needs (here a million nodes in 300 MB of address space).",
         ["python3 -c \"print('-' * 1000000 + 'a')\" > big.txt; ulimit -v 300000; exprgrad eval -f big.txt --a 1"],
     ),
