@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from .engine import Value, forward
 from .errors import BindingError, EvaluationError
-from .ops import KINKS
+from .ops import Op
 from .program import Program
-from .textform import describe
+from .textform import describe, with_labels
 
 AGREE = "ok"
 DISAGREE = "FAIL"
@@ -54,21 +54,31 @@ def _output_at(program: Program, variable: Value, x: float) -> float:
 
 
 def _active_kinks(program: Program) -> list[Value]:
-    """The relu and abs nodes that matter at this point: those whose own gradient is not 0."""
-    return [node for node in program.nodes if node.op is not None and node.op.name in KINKS and node.grad != 0.0]
+    """The nodes of ops with kinks (relu, abs, min, floor, ...) that matter here: those whose gradient is not 0."""
+    return [node for node in program.nodes if node.op is not None and _has_kinks(node.op) and node.grad != 0.0]
 
 
-def _kink_inputs(kinks: list[Value]) -> list[float]:
-    return [node.inputs[0].data for node in kinks]
+def _has_kinks(op: Op) -> bool:
+    return any(convention.kink for convention in op.conventions)
 
 
-def _crosses_kink(before: list[float], after: list[float]) -> bool:
+def _kink_inputs(kinks: list[Value]) -> list[tuple[float, bool]]:
+    """For each kink node: which smooth piece its inputs are on, and whether they sit exactly on a kink."""
+    pieces = []
+    for node in kinks:
+        assert node.op is not None
+        values = [child.data for child in node.inputs]
+        pieces.append((node.op.conventions[0].piece(*values), node.op.kink_at(*values) is not None))
+    return pieces
+
+
+def _crosses_kink(before: list[tuple[float, bool]], after: list[tuple[float, bool]]) -> bool:
     # A kink input that the step does not move (it depends on other variables) is no obstacle.
-    return any(a != b and ((a > 0) != (b > 0) or a == 0.0 or b == 0.0) for a, b in zip(before, after, strict=True))
+    return any(a != b and (a[0] != b[0] or a[1] or b[1]) for a, b in zip(before, after, strict=True))
 
 
 class _KinkInStep(Exception):
-    """A relu or abs that matters changes branch between x - h and x + h."""
+    """A kink that matters (relu, abs, min, ...) changes branch between x - h and x + h."""
 
 
 def _central_differences(program: Program, variable: Value, x: float, step: float, kinks: list[Value]) -> _Estimate:
@@ -129,7 +139,7 @@ def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | No
             reason, previous = f"the program is not defined within the step: {error}", None
             continue
         except _KinkInStep:
-            reason, previous = "a relu or abs changes branch within the finite-difference step", None
+            reason, previous = "a function with a kink changes branch within the finite-difference step", None
             continue
         if previous is None:
             # Not yet confirmed by a neighbouring step: it cannot be the answer, however small its own error.
@@ -149,16 +159,20 @@ def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | No
 
 
 def _variables_at_kinks(program: Program) -> dict[str, str]:
-    """Variables whose gradient passes through a relu or abs exactly at its kink: name -> the kink's node.
+    """Variables whose gradient passes through a node exactly at its kink: name -> what is said about it.
 
     One walk from all such kinks at once (each node is visited once), so it stays linear in the program.
     """
     variable_names = {id(node): name for name, node in program.variables.items()}
-    stack = [
-        (node.inputs[0], describe(node))
-        for node in program.nodes
-        if node.op is not None and node.op.name in KINKS and node.inputs[0].data == 0.0 and node.grad != 0.0
-    ]
+    stack: list[tuple[Value, str]] = []
+    for node in program.nodes:
+        if node.op is None or node.grad == 0.0 or not _has_kinks(node.op):
+            continue
+        convention = node.op.kink_at(*(child.data for child in node.inputs))
+        if convention is not None:
+            where = with_labels(node, convention.where)
+            said = f"{describe(node)} is at its kink ({where}), where exprgrad takes {convention.rule}"
+            stack.extend((child, said) for child in node.inputs)
     at_kink: dict[str, str] = {}
     seen: set[int] = set()
     while stack:
@@ -201,7 +215,7 @@ def check_gradients(
             problems.append(f"autodiff differs from the expected {wanted!r}")
         if name in at_kink:
             verdict = DISAGREE if problems else KINK
-            reason = f"{at_kink[name]} is at its kink (input exactly 0); its derivative there is taken as 0"
+            reason = at_kink[name]
             results.append(GradientCheck(name, autodiff, None, None, wanted, verdict, "; ".join([*problems, reason])))
             continue
         if estimate is not None and _relative_error(estimate) > _ROUGH:

@@ -180,7 +180,8 @@ def _add_legend(graph: graphviz.Digraph, scale: float, digits: int | None, rankd
 
 def _edge_label(node: Value, position: int, digits: int | None) -> str:
     """The local derivative d(node)/d(input `position`): its formula and, where they differ, its value."""
-    from .ops import FLOAT_MATH, DomainError
+    from .mathspace import FLOAT_MATH
+    from .ops import DomainError
 
     assert node.op is not None
     formula = local_formula(node, position)

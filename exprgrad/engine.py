@@ -21,27 +21,10 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from . import ops
 from .errors import EvaluationError
-from .ops import (
-    ABS,
-    ADD,
-    COS,
-    DIV,
-    EXP,
-    FLOAT_MATH,
-    LOG,
-    MUL,
-    NEG,
-    POW,
-    RELU,
-    SIGMOID,
-    SIN,
-    SQRT,
-    SUB,
-    TANH,
-    DomainError,
-    Op,
-)
+from .mathspace import FLOAT_MATH
+from .ops import ADD, DIV, MUL, NEG, POW, SUB, DomainError, Op
 from .textform import describe, describe_shallow
 
 Number = int | float
@@ -135,39 +118,197 @@ class Value:
         return self
 
     def __abs__(self) -> Value:
-        return apply(ABS, self)
+        return apply(ops.ABS, self)
+
+    # -- the language's functions, one method each (a test checks every function has one) --------------------
 
     def exp(self) -> Value:
         """e to the power of this value."""
-        return apply(EXP, self)
+        return apply(ops.EXP, self)
+
+    def exp2(self) -> Value:
+        """2 to the power of this value."""
+        return apply(ops.EXP2, self)
+
+    def expm1(self) -> Value:
+        """exp(x) - 1, accurate for small x."""
+        return apply(ops.EXPM1, self)
 
     def log(self) -> Value:
         """The natural logarithm."""
-        return apply(LOG, self)
+        return apply(ops.LOG, self)
 
-    def tanh(self) -> Value:
-        """The hyperbolic tangent."""
-        return apply(TANH, self)
+    def ln(self) -> Value:
+        """The natural logarithm (another name for `log`)."""
+        return apply(ops.LOG, self)
 
-    def sigmoid(self) -> Value:
-        """The logistic function 1 / (1 + exp(-x)), computed without overflow."""
-        return apply(SIGMOID, self)
+    def log2(self) -> Value:
+        """The base-2 logarithm."""
+        return apply(ops.LOG2, self)
 
-    def relu(self) -> Value:
-        """max(0, x); its derivative at 0 is taken as 0."""
-        return apply(RELU, self)
+    def log10(self) -> Value:
+        """The base-10 logarithm."""
+        return apply(ops.LOG10, self)
 
-    def sin(self) -> Value:
-        """The sine (radians)."""
-        return apply(SIN, self)
+    def log1p(self) -> Value:
+        """log(1 + x), accurate for small x."""
+        return apply(ops.LOG1P, self)
 
-    def cos(self) -> Value:
-        """The cosine (radians)."""
-        return apply(COS, self)
+    def pow(self, exponent: Value | Number) -> Value:
+        """This value to the power `exponent` (the same as ``self ** exponent``)."""
+        return apply_binary(POW, self, as_value(exponent))
 
     def sqrt(self) -> Value:
         """The square root."""
-        return apply(SQRT, self)
+        return apply(ops.SQRT, self)
+
+    def cbrt(self) -> Value:
+        """The real cube root."""
+        return apply(ops.CBRT, self)
+
+    def hypot(self, other: Value | Number) -> Value:
+        """sqrt(self**2 + other**2), without overflow."""
+        return apply_binary(ops.HYPOT, self, as_value(other))
+
+    def sin(self) -> Value:
+        """The sine (radians)."""
+        return apply(ops.SIN, self)
+
+    def cos(self) -> Value:
+        """The cosine (radians)."""
+        return apply(ops.COS, self)
+
+    def tan(self) -> Value:
+        """The tangent (radians)."""
+        return apply(ops.TAN, self)
+
+    def asin(self) -> Value:
+        """The inverse sine."""
+        return apply(ops.ASIN, self)
+
+    def acos(self) -> Value:
+        """The inverse cosine."""
+        return apply(ops.ACOS, self)
+
+    def atan(self) -> Value:
+        """The inverse tangent."""
+        return apply(ops.ATAN, self)
+
+    def atan2(self, x: Value | Number) -> Value:
+        """The angle of the point (x, self): atan2(self, x), as in PyTorch's ``y.atan2(x)``."""
+        return apply_binary(ops.ATAN2, self, as_value(x))
+
+    def sinh(self) -> Value:
+        """The hyperbolic sine."""
+        return apply(ops.SINH, self)
+
+    def cosh(self) -> Value:
+        """The hyperbolic cosine."""
+        return apply(ops.COSH, self)
+
+    def tanh(self) -> Value:
+        """The hyperbolic tangent."""
+        return apply(ops.TANH, self)
+
+    def asinh(self) -> Value:
+        """The inverse hyperbolic sine."""
+        return apply(ops.ASINH, self)
+
+    def acosh(self) -> Value:
+        """The inverse hyperbolic cosine."""
+        return apply(ops.ACOSH, self)
+
+    def atanh(self) -> Value:
+        """The inverse hyperbolic tangent."""
+        return apply(ops.ATANH, self)
+
+    def abs(self) -> Value:
+        """The absolute value (the same as ``abs(self)``); its derivative at 0 is taken as 0."""
+        return apply(ops.ABS, self)
+
+    def sign(self) -> Value:
+        """1, 0 or -1 by the sign of this value."""
+        return apply(ops.SIGN, self)
+
+    def step(self) -> Value:
+        """The Heaviside step: 1 above 0, else 0."""
+        return apply(ops.STEP, self)
+
+    def floor(self) -> Value:
+        """The largest whole number not above this value."""
+        return apply(ops.FLOOR, self)
+
+    def ceil(self) -> Value:
+        """The smallest whole number not below this value."""
+        return apply(ops.CEIL, self)
+
+    def min(self, other: Value | Number) -> Value:
+        """The smaller of the two; at a tie each gets half the gradient."""
+        return apply_binary(ops.MIN, self, as_value(other))
+
+    def max(self, other: Value | Number) -> Value:
+        """The larger of the two; at a tie each gets half the gradient."""
+        return apply_binary(ops.MAX, self, as_value(other))
+
+    def clamp_min(self, low: Value | Number) -> Value:
+        """This value, but at least `low` (a tie goes to this value)."""
+        return apply_binary(ops.CLAMP_MIN, self, as_value(low))
+
+    def clamp_max(self, high: Value | Number) -> Value:
+        """This value, but at most `high` (a tie goes to this value)."""
+        return apply_binary(ops.CLAMP_MAX, self, as_value(high))
+
+    def clamp(self, low: Value | Number, high: Value | Number) -> Value:
+        """This value limited to [low, high]: ``self.clamp_min(low).clamp_max(high)``."""
+        return self.clamp_min(low).clamp_max(high)
+
+    def sigmoid(self) -> Value:
+        """The logistic function 1 / (1 + exp(-x)), computed without overflow."""
+        return apply(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative at 0 is taken as 0."""
+        return apply(ops.RELU, self)
+
+    def leaky_relu(self, slope: Value | Number = 0.01) -> Value:
+        """x above 0, else slope * x (slope 0.01 unless given, as in PyTorch)."""
+        return apply_binary(ops.LEAKY_RELU, self, as_value(slope))
+
+    def elu(self) -> Value:
+        """x above 0, else exp(x) - 1."""
+        return apply(ops.ELU, self)
+
+    def softplus(self) -> Value:
+        """log(1 + exp(x)), computed without overflow."""
+        return apply(ops.SOFTPLUS, self)
+
+    def log_sigmoid(self) -> Value:
+        """log(sigmoid(x)), computed without overflow."""
+        return apply(ops.LOG_SIGMOID, self)
+
+    def silu(self) -> Value:
+        """x * sigmoid(x)."""
+        return apply(ops.SILU, self)
+
+    def swish(self) -> Value:
+        """x * sigmoid(x) (another name for `silu`)."""
+        return apply(ops.SILU, self)
+
+    def gelu(self) -> Value:
+        """x * Phi(x), Phi the standard normal distribution function."""
+        return apply(ops.GELU, self)
+
+    def softsign(self) -> Value:
+        """x / (1 + abs(x))."""
+        return apply(ops.SOFTSIGN, self)
+
+    def erf(self) -> Value:
+        """The error function."""
+        return apply(ops.ERF, self)
+
+    def erfc(self) -> Value:
+        """1 - erf(x), accurate where erf(x) is near 1."""
+        return apply(ops.ERFC, self)
 
     def backward(self) -> None:
         """Fill in `grad` of every node this one depends on with d(self)/d(node). Calling it again gives the same."""

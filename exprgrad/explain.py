@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .mathspace import FLOAT_MATH
 from .node_keys import node_keys
-from .ops import FLOAT_MATH
 from .program import Evaluation, Program
+from .sweep import reverse_sweep
 from .textform import local_formula, wrap
 
 # Kinds of step.
@@ -84,52 +85,37 @@ def explain(program: Program, evaluation: Evaluation) -> Explanation:
     nodes = program.nodes
     output_index = program.output_index()
     output_name = program.output_name
-    data = evaluation.data
-    grads = [0.0] * len(nodes)
-    grads[output_index] = 1.0
     terms: list[list[Term]] = [[] for _ in nodes]
     users = [0] * len(nodes)
     all_input_ids = program.input_ids()
+    for input_ids in all_input_ids:
+        for child_index in input_ids:
+            users[child_index] += 1
     # Each label wrapped once: a node used many times would otherwise be re-examined for every use. Labels that
     # several nodes share carry the node's id, so that each symbol names one node.
     keys = node_keys([node.label for node in nodes])
     wrapped = [wrap(key) for key in keys]
     symbols = [f"d{wrap(output_name)}/d{name}" for name in wrapped]
-    # The same loop as engine.backward, with the same skips and the same order of additions.
-    for index in range(len(nodes) - 1, -1, -1):
-        node = nodes[index]
-        op = node.op
-        input_ids = all_input_ids[index]
-        for child_index in input_ids:
-            users[child_index] += 1
-        if op is None or not node.needs_grad:
-            continue
-        grad = grads[index]
-        values = [data[child_index] for child_index in input_ids]
-        upstream_symbol = symbols[index]
-        for position, child_index in enumerate(input_ids):
-            child = nodes[child_index]
-            if not child.needs_grad:
-                continue
-            local: float | None = None
-            value: float | None = None
-            if grad != 0.0:
-                local = op.partials[position](FLOAT_MATH, *values, data[index])
-                value = grad * local
-                grads[child_index] += value
-            terms[child_index].append(
-                Term(
-                    user=index,
-                    position=position,
-                    upstream_symbol=upstream_symbol,
-                    local_symbol=f"d{wrapped[index]}/d{wrapped[child_index]}",
-                    formula=local_formula(node, position),
-                    upstream=grad,
-                    local=local,
-                    value=value,
-                    from_output=index == output_index,
-                )
+
+    def record(
+        index: int, position: int, child_index: int, grad: float, local: float | None, value: float | None
+    ) -> None:
+        terms[child_index].append(
+            Term(
+                user=index,
+                position=position,
+                upstream_symbol=symbols[index],
+                local_symbol=f"d{wrapped[index]}/d{wrapped[child_index]}",
+                formula=local_formula(nodes[index], position),
+                upstream=grad,
+                local=local,
+                value=value,
+                from_output=index == output_index,
             )
+        )
+
+    # The shared reverse sweep, the loop engine.backward is tied to: the same skips, the same order of additions.
+    grads = reverse_sweep(nodes, all_input_ids, output_index, evaluation.data, FLOAT_MATH, 1.0, observe=record)
     order = [output_index] + [index for index in range(len(nodes) - 1, -1, -1) if index != output_index]
     steps = tuple(
         _step(program, index, output_index, symbols[index], grads[index], terms[index], users[index], keys[index])

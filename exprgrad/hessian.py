@@ -11,16 +11,40 @@ a graph; running `backward` on it gives one row of the Hessian. Nothing is estim
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
-from .engine import Value, apply, backward, constant, node_error, topological_order
+from . import ops
+from .engine import Value, apply, as_value, backward, constant, node_error, topological_order
 from .errors import EvaluationError
-from .ops import COS, EXP, FLOAT_MATH, LOG, POW, SIN, SQRT, DomainError, sign, step
+from .mathspace import FLOAT_MATH, MathNamespace
+from .ops import DomainError, Op
 from .program import Program
+from .sweep import PartialFailed, reverse_sweep
 from .textform import local_formula
+
+
+def _unary(op: Op) -> Callable[[Value], Value]:
+    def applied(x: Value) -> Value:
+        return apply(op, x)
+
+    return applied
+
+
+def _binary(op: Op) -> Callable[[Value | float, Value | float], Value]:
+    # A partial may pass a plain number (clamp_max(x, 0.0)): it becomes a constant node.
+    def applied(x: Value | float, y: Value | float) -> Value:
+        return apply(op, as_value(x), as_value(y))
+
+    return applied
+
+
+def _piecewise_constant(function: Callable[[float], float]) -> Callable[[Value], Value]:
+    # Its derivative is 0 wherever it exists, so it enters the graph as a constant: nothing to differentiate.
+    def constant_of(x: Value) -> Value:
+        return constant(function(x.data))
+
+    return constant_of
 
 
 class ValueMath:
@@ -35,78 +59,101 @@ class ValueMath:
         return x.data == 0.0
 
     @staticmethod
-    def is_constant_zero(x: Value) -> bool:
+    def is_constant_zero(x: Value | None) -> bool:
         # Only a constant 0 exponent makes x**y the constant 1; a variable that is 0 here still moves the slope.
-        return x.data == 0.0 and not x.needs_grad
+        return x is not None and x.data == 0.0 and not x.needs_grad
 
     @staticmethod
     def is_positive(x: Value) -> bool:
         return x.data > 0.0
 
+    @staticmethod
+    def is_variable(x: Value) -> bool:
+        return x.needs_grad
+
     # The registry's ops applied to Values: each call adds a node, so the partial becomes a graph.
-    exp = staticmethod(functools.partial(apply, EXP))
-    log = staticmethod(functools.partial(apply, LOG))
-    sin = staticmethod(functools.partial(apply, SIN))
-    cos = staticmethod(functools.partial(apply, COS))
-    sqrt = staticmethod(functools.partial(apply, SQRT))
-    pow = staticmethod(functools.partial(apply, POW))
+    exp = staticmethod(_unary(ops.EXP))
+    exp2 = staticmethod(_unary(ops.EXP2))
+    expm1 = staticmethod(_unary(ops.EXPM1))
+    log = staticmethod(_unary(ops.LOG))
+    log2 = staticmethod(_unary(ops.LOG2))
+    log10 = staticmethod(_unary(ops.LOG10))
+    log1p = staticmethod(_unary(ops.LOG1P))
+    pow = staticmethod(_binary(ops.POW))
+    sqrt = staticmethod(_unary(ops.SQRT))
+    cbrt = staticmethod(_unary(ops.CBRT))
+    hypot = staticmethod(_binary(ops.HYPOT))
+    sin = staticmethod(_unary(ops.SIN))
+    cos = staticmethod(_unary(ops.COS))
+    tan = staticmethod(_unary(ops.TAN))
+    asin = staticmethod(_unary(ops.ASIN))
+    acos = staticmethod(_unary(ops.ACOS))
+    atan = staticmethod(_unary(ops.ATAN))
+    atan2 = staticmethod(_binary(ops.ATAN2))
+    sinh = staticmethod(_unary(ops.SINH))
+    cosh = staticmethod(_unary(ops.COSH))
+    tanh = staticmethod(_unary(ops.TANH))
+    asinh = staticmethod(_unary(ops.ASINH))
+    acosh = staticmethod(_unary(ops.ACOSH))
+    atanh = staticmethod(_unary(ops.ATANH))
+    abs = staticmethod(_unary(ops.ABS))
+    sign = staticmethod(_piecewise_constant(ops.sign))
+    step = staticmethod(_piecewise_constant(ops.step))
+    floor = staticmethod(_piecewise_constant(ops.FLOOR.forward))
+    ceil = staticmethod(_piecewise_constant(ops.CEIL.forward))
+    min = staticmethod(_binary(ops.MIN))
+    max = staticmethod(_binary(ops.MAX))
+    clamp_min = staticmethod(_binary(ops.CLAMP_MIN))
+    clamp_max = staticmethod(_binary(ops.CLAMP_MAX))
+    sigmoid = staticmethod(_unary(ops.SIGMOID))
+    relu = staticmethod(_unary(ops.RELU))
+    leaky_relu = staticmethod(_binary(ops.LEAKY_RELU))
+    elu = staticmethod(_unary(ops.ELU))
+    softplus = staticmethod(_unary(ops.SOFTPLUS))
+    log_sigmoid = staticmethod(_unary(ops.LOG_SIGMOID))
+    silu = staticmethod(_unary(ops.SILU))
+    gelu = staticmethod(_unary(ops.GELU))
+    softsign = staticmethod(_unary(ops.SOFTSIGN))
+    erf = staticmethod(_unary(ops.ERF))
+    erfc = staticmethod(_unary(ops.ERFC))
 
-    @staticmethod
-    def step(x: Value) -> Value:
-        # Piecewise constant: its derivative is 0 wherever it exists, so it enters the graph as a constant.
-        return constant(step(x.data))
 
-    @staticmethod
-    def sign(x: Value) -> Value:
-        return constant(sign(x.data))
-
-
-VALUE_MATH = ValueMath()
+VALUE_MATH: MathNamespace = ValueMath()
 
 
 def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[int, Value]:
     """d(root)/d(node) for every node that needs a gradient, as Values that can themselves be differentiated.
 
-    The result maps ``id(node)`` to the gradient node. This is the backward pass written with Value operations;
-    running `backward` on one of its entries gives second derivatives.
+    The result maps ``id(node)`` to the gradient node. This is the shared reverse sweep (`exprgrad.sweep`) over
+    Values; running `backward` on one of its entries gives second derivatives.
     """
     if order is None:
         order = topological_order(root)
-    one = constant(1.0)
-    grads: dict[int, Value] = {id(root): one}
-    node = root
-    position = 0
+    position = {id(node): index for index, node in enumerate(order)}
+    inputs = [tuple(position[id(child)] for child in node.inputs) for node in order]
     try:
-        for node in reversed(order):
-            grad = grads.get(id(node))
-            op = node.op
-            if grad is None or op is None or not node.needs_grad:
-                continue
-            if not grad.needs_grad and grad.data == 0.0:
-                # A gradient that is the constant 0 passes nothing back, as in `backward`; and it stays 0 under
-                # every change of the variables, so it contributes nothing to second derivatives either.
-                continue
-            # `position` is read by the except clause below, which names the formula that failed.
-            for position, (child, partial) in enumerate(zip(node.inputs, op.partials, strict=True)):  # noqa: B007
-                if not child.needs_grad:
-                    continue
-                local: Any = partial(VALUE_MATH, *node.inputs, node)
-                contribution = grad if _is_one(local) else grad * local
-                previous = grads.get(id(child))
-                grads[id(child)] = contribution if previous is None else previous + contribution
-    except (DomainError, ZeroDivisionError, EvaluationError) as error:
-        # The failing node belongs to the derivative's formula and has no source text: name the formula instead,
-        # written with the program's labels, and keep only the engine's reason (after its last colon).
-        reason = "division by zero" if isinstance(error, ZeroDivisionError) else str(error).rpartition(": ")[2]
-        formula = local_formula(node, position) if node.op is not None else ""
-        raise node_error(
-            node, f"cannot differentiate twice: its derivative {formula} cannot be computed here ({reason})"
-        ) from None
-    return grads
+        grads = reverse_sweep(order, inputs, position[id(root)], order, VALUE_MATH, constant(1.0), zero=None)
+    except PartialFailed as failure:
+        node = order[failure.position]
+        raise node_error(node, f"cannot differentiate twice: {_failed_derivative(node, failure.error)}") from None
+    return {id(node): grad for node, grad in zip(order, grads, strict=True) if grad is not None}
 
 
-def _is_one(x: Any) -> bool:
-    return isinstance(x, float) and x == 1.0
+def _failed_derivative(node: Value, error: ArithmeticError) -> str:
+    """Why `node`'s local derivative could not be built as a graph, naming it by its formula in the program's labels.
+
+    The node that failed belongs to the derivative's formula (the `b - 1` of `b * a**(b - 1)`) and has no source
+    text, so the engine's message would name it `<sub>`: only its reason, after the last colon, is kept.
+    """
+    reason = "division by zero" if isinstance(error, ZeroDivisionError) else str(error).rpartition(": ")[2]
+    assert node.op is not None  # the sweep differentiates op nodes only
+    for slot, (child, partial) in enumerate(zip(node.inputs, node.op.partials, strict=True)):
+        if child.needs_grad:
+            try:
+                partial(VALUE_MATH, *node.inputs, node)
+            except ArithmeticError:
+                return f"its derivative {local_formula(node, slot)} cannot be computed here ({reason})"
+    return reason
 
 
 Hessian = dict[str, dict[str, float]]

@@ -32,6 +32,13 @@ _UNEXPECTED: Final = "UNEXPECTED_CHARACTER"
 _SKIP_ALL: Final = "*+" if sys.version_info >= (3, 11) else "*"
 _TOKENS: Final = re.compile(rf"(?:{IGNORED_PATTERN}){_SKIP_ALL}(?:{TOKEN_PATTERN}|(?P<{_UNEXPECTED}>[\s\S])|\Z)")
 _END: Final = "$END"
+_SEPARATOR: Final = "_SEPARATOR"
+# The states right after an opening parenthesis: while one of them is on the stack, the parser is inside
+# parentheses, where a line break continues the statement (as in Python) instead of ending it.
+_OPENED: Final = frozenset(row["LPAR"] for row in ACTIONS if "LPAR" in row)
+# The states right after a closing one: its group is reduced only when the next token is read, so its opening
+# state is still on the stack.
+_CLOSED: Final = frozenset(row["RPAR"] for row in ACTIONS if "RPAR" in row)
 
 
 def token_text(token: Token) -> str:
@@ -190,6 +197,9 @@ def parse(text: str, builder: object) -> Any:
     state = 0
     for match in _TOKENS.finditer(text):
         kind: Any = match.lastgroup
+        # Decided before any reduction: with a separator ahead, LALR reduces as at the end of a statement.
+        if kind == _SEPARATOR and not _OPENED.isdisjoint(states) and _continues(states, match):
+            continue
         code = steps[state].get(kind)
         if code is None:
             if kind is None:
@@ -233,6 +243,17 @@ def parse(text: str, builder: object) -> Any:
         values.append(match)
         state = code
     return _finish(states, values, reducers)
+
+
+def _continues(states: list[int], separator: Token) -> bool:
+    """Whether a run of separators continues the statement: line breaks only, inside a parenthesis still open."""
+    opened = sum(1 for state in states if state in _OPENED)
+    if opened == (1 if states[-1] in _CLOSED else 0):
+        return False
+    return ";" not in _COMMENT.sub("", token_text(separator))
+
+
+_COMMENT: Final = re.compile(r"#[^\n]*")
 
 
 def _reduce(

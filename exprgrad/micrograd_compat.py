@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .ops import ALL_OPS, FLOAT_MATH, LEAF, DomainError, Op
+from .mathspace import FLOAT_MATH
+from .ops import ALL_OPS, LEAF, DomainError, Op
 
 if TYPE_CHECKING:
     from .engine import Value

@@ -1,12 +1,16 @@
 """The one registry of operations.
 
-Each `Op` keeps everything exprgrad knows about an operation side by side: how it is written, its forward value,
-its local partial derivatives and the formula an explanation prints for them. The engine, the parser, the renderers
-and the explainer all read this table; adding an operation means adding one entry here.
+Each `Op` keeps everything exprgrad knows about an operation side by side: its names, how it is written, its
+forward value (over floats, and over any math namespace), its local partial derivatives with their formulas, its
+domain, and what it takes as its derivative where it has none (a kink, a tie, a jump). The engine, the parser, the
+renderers, the explainer, the gradient check and `exprgrad functions` all read this table.
 
-Local partials are written once, over an abstract "math namespace" `m`: the engine evaluates them with
-`FLOAT_MATH` (plain floats, first-order gradients), `hessian` with a namespace of `Value` operations (a
-differentiable backward pass, which is what second derivatives differentiate), `vectorized` with NumPy arrays.
+Local partials are written once, over a math namespace `m` (`exprgrad.mathspace.MathNamespace`): the engine
+evaluates them with floats (first-order gradients), `hessian` with `Value` operations (a differentiable backward
+pass, which is what second derivatives differentiate), `vectorized` with NumPy arrays. Each partial's formula is
+the same derivative written in exprgrad's own language over ``x``, ``y`` (the inputs in order) and ``out`` (the
+node's value); a test evaluates every formula with exprgrad and compares it with the partial.
+
 This module imports nothing from the project.
 """
 
@@ -30,25 +34,60 @@ CALL: Final = "call"
 LEAF: Final = "leaf"
 
 # A local partial: (m, *input_values, output_value) -> d(output)/d(that input). `Any` because it is evaluated
-# over floats and over Values alike.
+# over floats, Values and arrays alike.
 Partial = Callable[..., Any]
 
 
+class Convention:
+    """What an op takes as its derivative at points where it has none, or where a choice is made.
+
+    `where` says where (in the language, over x and y), `rule` what is taken there. `holds` tells whether input
+    values are at such a point; `piece` names the smooth piece the inputs are on, so the gradient check can tell
+    when a finite-difference step crosses from one piece to another. A `kink` is a point where the first
+    derivative does not exist (the check reports it as not differentiable); other conventions (a second
+    derivative's jump, a one-sided limit) are documented but checkable.
+    """
+
+    __slots__ = ("holds", "kink", "piece", "rule", "where")
+
+    def __init__(
+        self,
+        where: str,
+        rule: str,
+        holds: Callable[..., bool],
+        piece: Callable[..., float],
+        *,
+        kink: bool = True,
+    ) -> None:
+        self.where = where
+        self.rule = rule
+        self.holds = holds
+        self.piece = piece
+        self.kink = kink
+
+
 class Op:
-    """One operation: notation, forward function, and one local partial (with its formula) per input.
+    """One operation: names, notation, forward function, one local partial (with its formula) per input, domain
+    and conventions.
 
     A plain class rather than a dataclass: generating a dataclass's methods costs about a millisecond at every
     start of the command. Each op exists once, so ops compare by identity.
     """
 
     __slots__ = (
+        "aliases",
         "arity",
-        "array_forward",
+        "conventions",
+        "description",
+        "domain",
         "formulas",
         "forward",
         "name",
         "notation",
+        "over",
+        "parameters",
         "partials",
+        "steps",
         "symbol",
     )
 
@@ -56,26 +95,47 @@ class Op:
         self,
         name: str,
         symbol: str,
-        arity: int,
         notation: str,
         forward: Callable[..., float],
-        array_forward: Callable[..., Any],
+        over: Callable[..., Any],
         partials: tuple[Partial, ...],
         formulas: tuple[str, ...],
+        *,
+        description: str,
+        parameters: tuple[str, ...] = ("x",),
+        domain: str = "every x",
+        conventions: tuple[Convention, ...] = (),
+        aliases: tuple[str, ...] = (),
+        steps: tuple[tuple[Op, tuple[int, ...]], ...] = (),
     ) -> None:
         self.name = name
         self.symbol = symbol
-        self.arity = arity
         self.notation = notation
         self.forward = forward
-        # The forward value over a math namespace of arrays (exprgrad.vectorized), without the domain checks of
-        # `forward`: a row whose result is not finite is redone with `forward`.
-        self.array_forward = array_forward
+        # The forward value over a math namespace (arrays in exprgrad.vectorized, floats, Values), without the
+        # domain checks of `forward`: a row of arrays whose result is not finite is redone with `forward`.
+        self.over = over
         self.partials = partials
         self.formulas = formulas
+        self.arity = len(parameters) if steps else len(partials)
+        self.description = description
+        self.parameters = parameters
+        self.domain = domain
+        self.conventions = conventions
+        self.aliases = aliases
+        # A composition of other ops (an op with more inputs than a node has slots): each step is an op and the
+        # positions of its inputs, counting the call's arguments first and then the earlier steps' results.
+        self.steps = steps
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    def kink_at(self, *values: float) -> Convention | None:
+        """The convention that applies at these input values where the first derivative does not exist, if any."""
+        for convention in self.conventions:
+            if convention.kink and convention.holds(*values):
+                return convention
+        return None
 
 
 def _finite(value: float, what: str) -> float:
@@ -137,23 +197,85 @@ def _identity(x: float) -> float:
     return x
 
 
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise DomainError(f"exp({x!r}) overflows (the result does not fit in a float)") from None
+def _overflowing(name: str, function: Callable[[float], float]) -> Callable[[float], float]:
+    """`function` with an overflow (raised or returned as inf) reported as a DomainError naming `name`."""
+
+    def checked(x: float) -> float:
+        try:
+            value = function(x)
+        except OverflowError:
+            value = math.inf
+        if math.isfinite(value):
+            return value
+        raise DomainError(f"{name}({x!r}) overflows (the result does not fit in a float)")
+
+    return checked
 
 
-def _log(x: float) -> float:
-    if x <= 0.0:
-        raise DomainError(f"log needs a positive argument, got {x!r}")
-    return math.log(x)
+_exp = _overflowing("exp", math.exp)
+_expm1 = _overflowing("expm1", math.expm1)
+_sinh = _overflowing("sinh", math.sinh)
+_cosh = _overflowing("cosh", math.cosh)
+# math.exp2 and math.cbrt are new in Python 3.11; before, the same values from pow (exact for whole exponents) and
+# from a Newton step on pow's cube root.
+_exp2 = _overflowing("exp2", getattr(math, "exp2", lambda x: math.pow(2.0, x)))
+
+
+def _cbrt_fallback(x: float) -> float:
+    if x == 0.0 or not math.isfinite(x):
+        return x
+    root = math.copysign(math.pow(abs(x), 1.0 / 3.0), x)
+    return root - (root * root * root - x) / (3.0 * root * root)
+
+
+_cbrt: Callable[[float], float] = getattr(math, "cbrt", _cbrt_fallback)
+
+
+def _positive_only(name: str, function: Callable[[float], float], *, above: float = 0.0) -> Callable[[float], float]:
+    def checked(x: float) -> float:
+        if x <= above:
+            bound = "positive" if above == 0.0 else f"greater than {above:g}"
+            raise DomainError(f"{name} needs a {bound} argument, got {x!r}")
+        return function(x)
+
+    return checked
+
+
+_log = _positive_only("log", math.log)
+_log2 = _positive_only("log2", math.log2)
+_log10 = _positive_only("log10", math.log10)
+_log1p = _positive_only("log1p", math.log1p, above=-1.0)
 
 
 def _sqrt(x: float) -> float:
     if x < 0.0:
         raise DomainError(f"sqrt needs a non-negative argument, got {x!r}")
     return math.sqrt(x)
+
+
+def _within_one(name: str, function: Callable[[float], float], *, closed: bool) -> Callable[[float], float]:
+    def checked(x: float) -> float:
+        if (closed and -1.0 <= x <= 1.0) or (-1.0 < x < 1.0):
+            return function(x)
+        interval = "[-1, 1]" if closed else "(-1, 1), ends excluded"
+        raise DomainError(f"{name} needs an argument in {interval}, got {x!r}")
+
+    return checked
+
+
+_asin = _within_one("asin", math.asin, closed=True)
+_acos = _within_one("acos", math.acos, closed=True)
+_atanh = _within_one("atanh", math.atanh, closed=False)
+
+
+def _acosh(x: float) -> float:
+    if x < 1.0:
+        raise DomainError(f"acosh needs an argument of at least 1, got {x!r}")
+    return math.acosh(x)
+
+
+def _hypot(x: float, y: float) -> float:
+    return _finite(math.hypot(x, y), "hypot")
 
 
 def _sigmoid(x: float) -> float:
@@ -164,18 +286,80 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _softplus(x: float) -> float:
+    # log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): exp never overflows, and nothing cancels.
+    return (x if x > 0.0 else 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _log_sigmoid(x: float) -> float:
+    # -softplus(-x), written the same way.
+    return (x if x < 0.0 else 0.0) - math.log1p(math.exp(-abs(x)))
+
+
+def _silu(x: float) -> float:
+    return x * _sigmoid(x)
+
+
+_SQRT2: Final = math.sqrt(2.0)
+_SQRT_2PI: Final = math.sqrt(2.0 * math.pi)
+_LN2: Final = math.log(2.0)
+_LN10: Final = math.log(10.0)
+_TWO_OVER_SQRT_PI: Final = 2.0 / math.sqrt(math.pi)
+
+
+def _gelu(x: float) -> float:
+    # x * Phi(x) with Phi from erfc: for negative x, 1 + erf(x/sqrt 2) would cancel to 0 long before the value does.
+    return x * math.erfc(-x / _SQRT2) / 2.0
+
+
+def _elu(x: float) -> float:
+    return x if x > 0.0 else math.expm1(x)
+
+
+def _leaky_relu(x: float, slope: float) -> float:
+    return x if x > 0.0 else _finite(slope * x, "leaky_relu")
+
+
+def _softsign(x: float) -> float:
+    return x / (1.0 + abs(x))
+
+
 def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
 def step(x: float) -> float:
-    # relu'(0) = 0, as in PyTorch.
+    """1 for x > 0, else 0 (the Heaviside step with step(0) = 0: relu'(0) = 0, as in PyTorch)."""
     return 1.0 if x > 0.0 else 0.0
 
 
 def sign(x: float) -> float:
-    # abs'(0) = 0, as in PyTorch.
+    """1, -1 or 0 (at 0 and -0): abs'(0) = 0, as in PyTorch."""
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+def _floor(x: float) -> float:
+    return float(math.floor(x))
+
+
+def _ceil(x: float) -> float:
+    return float(math.ceil(x))
+
+
+def _min(x: float, y: float) -> float:
+    return x if x <= y else y
+
+
+def _max(x: float, y: float) -> float:
+    return x if x >= y else y
+
+
+def _clamp_min(x: float, low: float) -> float:
+    return x if x >= low else low
+
+
+def _clamp_max(x: float, high: float) -> float:
+    return x if x <= high else high
 
 
 def _pow_base_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
@@ -189,44 +373,39 @@ def _pow_exponent_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
     if m.is_positive(x):
         return out * m.log(x)
     if m.is_zero(x):
-        # 0**y is 0 for every y > 0 (the only y where it is defined), so it does not change with y.
+        # 0**y is 0 for every y > 0 (the only y where it is defined), so it does not change with y. Its change
+        # with x as well, d/dx (x**y * log(x)) = x**(y-1) * (y*log(x) + 1), is 0 at x = 0 only for y > 1: a
+        # second derivative across both inputs is infinite otherwise.
+        if m.is_variable(x) and m.number(y) <= 1.0:
+            raise DomainError("the mixed second derivative of x**y is infinite at x = 0 for y <= 1")
         return 0.0
     raise DomainError(
         f"x**y has no derivative in y for a negative base x ({m.number(x)!r}): it is defined at whole y only"
     )
 
 
-class FloatMath:
-    """The math namespace over plain floats, for first-order gradients."""
-
-    @staticmethod
-    def number(x: float) -> float:
-        return x
-
-    @staticmethod
-    def is_zero(x: float) -> bool:
-        return x == 0.0
-
-    @staticmethod
-    def is_constant_zero(x: float) -> bool:
-        # A float cannot tell a constant from a variable; for a first derivative at this point it does not matter.
-        return x == 0.0
-
-    @staticmethod
-    def is_positive(x: float) -> bool:
-        return x > 0.0
-
-    exp = staticmethod(_exp)
-    log = staticmethod(_log)
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
-    sqrt = staticmethod(_sqrt)
-    pow = staticmethod(_pow)
-    step = staticmethod(step)
-    sign = staticmethod(sign)
+def _at_zero(x: float, *rest: float) -> bool:
+    return x == 0.0
 
 
-FLOAT_MATH: Final = FloatMath()
+def _sign_piece(x: float, *rest: float) -> float:
+    return sign(x)
+
+
+def _tie(x: float, y: float) -> bool:
+    return x == y
+
+
+def _tie_piece(x: float, y: float) -> float:
+    return sign(x - y)
+
+
+def _whole(x: float) -> bool:
+    return x.is_integer()
+
+
+def _at_zero_kink(rule: str) -> Convention:
+    return Convention("x == 0", rule, _at_zero, _sign_piece)
 
 
 def _op(
@@ -234,23 +413,64 @@ def _op(
     symbol: str,
     notation: str,
     forward: Callable[..., float],
-    array_forward: Callable[..., Any],
+    over: Callable[..., Any],
     *partials: tuple[Partial, str],
+    description: str,
+    parameters: tuple[str, ...] = ("x",),
+    domain: str = "",
+    conventions: tuple[Convention, ...] = (),
+    aliases: tuple[str, ...] = (),
 ) -> Op:
-    # A Value has two input slots (exprgrad.engine): an op of three inputs would need a new kind of node.
-    if len(partials) not in (1, 2):
-        raise ValueError(f"{name}: an op takes one or two inputs")
+    # A Value has two input slots (exprgrad.engine): an op of three inputs is a composition (see CLAMP).
+    if len(partials) not in (1, 2) or len(parameters) != len(partials):
+        raise ValueError(f"{name}: an op takes one or two inputs, with one partial each")
     return Op(
-        name=name,
-        symbol=symbol,
-        arity=len(partials),
-        notation=notation,
-        forward=forward,
-        array_forward=array_forward,
-        partials=tuple(p for p, _ in partials),
-        formulas=tuple(f for _, f in partials),
+        name,
+        symbol,
+        notation,
+        forward,
+        over,
+        tuple(p for p, _ in partials),
+        tuple(f for _, f in partials),
+        description=description,
+        parameters=parameters,
+        domain=domain or f"every {', '.join(parameters)}",
+        conventions=conventions,
+        aliases=aliases,
     )
 
+
+def _call(
+    name: str,
+    forward: Callable[..., float],
+    *partials: tuple[Partial, str],
+    description: str,
+    parameters: tuple[str, ...] = ("x",),
+    domain: str = "",
+    conventions: tuple[Convention, ...] = (),
+    aliases: tuple[str, ...] = (),
+) -> Op:
+    """A function op, written `name(...)`, computed over a namespace by the namespace's member of the same name."""
+
+    def over(m: Any, *inputs: Any) -> Any:
+        return getattr(m, name)(*inputs)
+
+    return _op(
+        name,
+        name,
+        CALL,
+        forward,
+        over,
+        *partials,
+        description=description,
+        parameters=parameters,
+        domain=domain,
+        conventions=conventions,
+        aliases=aliases,
+    )
+
+
+_XY: Final = ("x", "y")
 
 # In the formulas, x and y are the inputs in order and `out` is the node's own value.
 ADD: Final = _op(
@@ -261,6 +481,8 @@ ADD: Final = _op(
     lambda m, x, y: x + y,
     (lambda m, x, y, o: 1.0, "1"),
     (lambda m, x, y, o: 1.0, "1"),
+    description="x + y",
+    parameters=_XY,
 )
 SUB: Final = _op(
     "sub",
@@ -270,6 +492,8 @@ SUB: Final = _op(
     lambda m, x, y: x - y,
     (lambda m, x, y, o: 1.0, "1"),
     (lambda m, x, y, o: -1.0, "-1"),
+    description="x - y",
+    parameters=_XY,
 )
 MUL: Final = _op(
     "mul",
@@ -279,6 +503,8 @@ MUL: Final = _op(
     lambda m, x, y: x * y,
     (lambda m, x, y, o: y, "y"),
     (lambda m, x, y, o: x, "x"),
+    description="x * y",
+    parameters=_XY,
 )
 DIV: Final = _op(
     "div",
@@ -288,6 +514,9 @@ DIV: Final = _op(
     lambda m, x, y: x / y,
     (lambda m, x, y, o: 1.0 / y, "1/y"),
     (lambda m, x, y, o: -o / y, "-out/y"),
+    description="x / y",
+    parameters=_XY,
+    domain="y != 0",
 )
 POW: Final = _op(
     "pow",
@@ -297,39 +526,324 @@ POW: Final = _op(
     lambda m, x, y: m.pow(x, y),
     (_pow_base_partial, "y * x**(y - 1)"),
     (_pow_exponent_partial, "out * log(x)"),
+    description="x to the power y (also written x**y and x^y)",
+    parameters=_XY,
+    domain="x > 0; x == 0 with y >= 0; x < 0 with whole y",
+    conventions=(
+        Convention(
+            "x == 0",
+            "d/dx = 0 when y is the constant 0; d/dy = 0 (the mixed second derivative is refused for y <= 1)",
+            _at_zero,
+            _sign_piece,
+            kink=False,
+        ),
+    ),
 )
-NEG: Final = _op("neg", "-", PREFIX, _neg, lambda m, x: -x, (lambda m, x, o: -1.0, "-1"))
-IDENTITY: Final = _op("identity", "=", LEAF, _identity, lambda m, x: x, (lambda m, x, o: 1.0, "1"))
-EXP: Final = _op("exp", "exp", CALL, _exp, lambda m, x: m.exp(x), (lambda m, x, o: o, "out"))
-LOG: Final = _op("log", "log", CALL, _log, lambda m, x: m.log(x), (lambda m, x, o: 1.0 / x, "1/x"))
-TANH: Final = _op(
-    "tanh",
-    "tanh",
-    CALL,
-    math.tanh,
-    lambda m, x: m.tanh(x),
-    (lambda m, x, o: 1.0 - o * o, "1 - out**2"),
+NEG: Final = _op("neg", "-", PREFIX, _neg, lambda m, x: -x, (lambda m, x, o: -1.0, "-1"), description="-x (negation)")
+IDENTITY: Final = _op(
+    "identity",
+    "=",
+    LEAF,
+    _identity,
+    lambda m, x: x,
+    (lambda m, x, o: 1.0, "1"),
+    description="a name for another node's value",
 )
-SIGMOID: Final = _op(
-    "sigmoid",
-    "sigmoid",
+
+# -- exponentials and logarithms -------------------------------------------------------------------------------
+EXP: Final = _call("exp", _exp, (lambda m, x, o: o, "out"), description="e to the power x")
+EXP2: Final = _call("exp2", _exp2, (lambda m, x, o: o * _LN2, "out * log(2)"), description="2 to the power x")
+EXPM1: Final = _call(
+    "expm1", _expm1, (lambda m, x, o: m.exp(x), "exp(x)"), description="exp(x) - 1, accurate for small x"
+)
+LOG: Final = _call(
+    "log",
+    _log,
+    (lambda m, x, o: 1.0 / x, "1/x"),
+    description="the natural logarithm",
+    domain="x > 0",
+    aliases=("ln",),
+)
+LOG2: Final = _call(
+    "log2",
+    _log2,
+    (lambda m, x, o: 1.0 / (x * _LN2), "1 / (x * log(2))"),
+    description="the base-2 logarithm",
+    domain="x > 0",
+)
+LOG10: Final = _call(
+    "log10",
+    _log10,
+    (lambda m, x, o: 1.0 / (x * _LN10), "1 / (x * log(10))"),
+    description="the base-10 logarithm",
+    domain="x > 0",
+)
+LOG1P: Final = _call(
+    "log1p",
+    _log1p,
+    (lambda m, x, o: 1.0 / (1.0 + x), "1 / (1 + x)"),
+    description="log(1 + x), accurate for small x",
+    domain="x > -1",
+)
+SQRT: Final = _call(
+    "sqrt",
+    _sqrt,
+    (lambda m, x, o: 0.5 / o, "1 / (2*out)"),
+    description="the square root",
+    domain="x >= 0 (no derivative at 0: a math error)",
+)
+CBRT: Final = _call(
+    "cbrt",
+    _cbrt,
+    (lambda m, x, o: 1.0 / (3.0 * (o * o)), "1 / (3 * out**2)"),
+    description="the real cube root",
+    domain="every x (no derivative at 0: a math error)",
+)
+HYPOT: Final = _call(
+    "hypot",
+    _hypot,
+    (lambda m, x, y, o: x / o, "x / out"),
+    (lambda m, x, y, o: y / o, "y / out"),
+    description="sqrt(x**2 + y**2) without overflow",
+    parameters=_XY,
+    domain="every x, y (no derivative at (0, 0): a math error)",
+)
+
+# -- trigonometric and hyperbolic --------------------------------------------------------------------------------
+SIN: Final = _call("sin", math.sin, (lambda m, x, o: m.cos(x), "cos(x)"), description="the sine (radians)")
+COS: Final = _call("cos", math.cos, (lambda m, x, o: -m.sin(x), "-sin(x)"), description="the cosine (radians)")
+TAN: Final = _call("tan", math.tan, (lambda m, x, o: 1.0 + o * o, "1 + out**2"), description="the tangent (radians)")
+ASIN: Final = _call(
+    "asin",
+    _asin,
+    (lambda m, x, o: 1.0 / m.sqrt((1.0 - x) * (1.0 + x)), "1 / sqrt((1 - x) * (1 + x))"),
+    description="the inverse sine, in [-pi/2, pi/2]",
+    domain="-1 <= x <= 1 (no derivative at -1 and 1: a math error)",
+)
+ACOS: Final = _call(
+    "acos",
+    _acos,
+    (lambda m, x, o: -1.0 / m.sqrt((1.0 - x) * (1.0 + x)), "-1 / sqrt((1 - x) * (1 + x))"),
+    description="the inverse cosine, in [0, pi]",
+    domain="-1 <= x <= 1 (no derivative at -1 and 1: a math error)",
+)
+ATAN: Final = _call(
+    "atan",
+    math.atan,
+    (lambda m, x, o: (1.0 / m.hypot(1.0, x)) ** 2, "(1 / hypot(1, x))**2"),
+    description="the inverse tangent, in (-pi/2, pi/2)",
+)
+ATAN2: Final = _call(
+    "atan2",
+    math.atan2,
+    (lambda m, x, y, o: y / m.hypot(x, y) / m.hypot(x, y), "y / hypot(x, y) / hypot(x, y)"),
+    (lambda m, x, y, o: -x / m.hypot(x, y) / m.hypot(x, y), "-x / hypot(x, y) / hypot(x, y)"),
+    description="the angle of the point (x, y) from the x axis, in [-pi, pi]",
+    parameters=("y", "x"),
+    domain="every y, x (atan2(0, 0) = 0; no derivative at (0, 0): a math error)",
+)
+SINH: Final = _call("sinh", _sinh, (lambda m, x, o: m.cosh(x), "cosh(x)"), description="the hyperbolic sine")
+COSH: Final = _call("cosh", _cosh, (lambda m, x, o: m.sinh(x), "sinh(x)"), description="the hyperbolic cosine")
+TANH: Final = _call(
+    "tanh", math.tanh, (lambda m, x, o: 1.0 - o * o, "1 - out**2"), description="the hyperbolic tangent"
+)
+ASINH: Final = _call(
+    "asinh",
+    math.asinh,
+    (lambda m, x, o: 1.0 / m.hypot(1.0, x), "1 / hypot(1, x)"),
+    description="the inverse hyperbolic sine",
+)
+ACOSH: Final = _call(
+    "acosh",
+    _acosh,
+    (lambda m, x, o: 1.0 / (m.sqrt(x - 1.0) * m.sqrt(x + 1.0)), "1 / (sqrt(x - 1) * sqrt(x + 1))"),
+    description="the inverse hyperbolic cosine, >= 0",
+    domain="x >= 1 (no derivative at 1: a math error)",
+)
+ATANH: Final = _call(
+    "atanh",
+    _atanh,
+    (lambda m, x, o: 1.0 / ((1.0 - x) * (1.0 + x)), "1 / ((1 - x) * (1 + x))"),
+    description="the inverse hyperbolic tangent",
+    domain="-1 < x < 1",
+)
+
+# -- piecewise ------------------------------------------------------------------------------------------------
+ABS: Final = _call(
+    "abs",
+    abs,
+    (lambda m, x, o: m.sign(x), "sign(x)"),
+    description="the absolute value",
+    conventions=(_at_zero_kink("d/dx = 0"),),
+)
+SIGN: Final = _call(
+    "sign",
+    sign,
+    (lambda m, x, o: 0.0, "0"),
+    description="1, 0 or -1 by the sign of x",
+    conventions=(_at_zero_kink("d/dx = 0 (a jump)"),),
+)
+STEP: Final = _call(
+    "step",
+    step,
+    (lambda m, x, o: 0.0, "0"),
+    description="the Heaviside step: 1 for x > 0, else 0 (step(0) = 0)",
+    conventions=(_at_zero_kink("d/dx = 0 (a jump)"),),
+)
+FLOOR: Final = _call(
+    "floor",
+    _floor,
+    (lambda m, x, o: 0.0, "0"),
+    description="the largest whole number <= x",
+    conventions=(Convention("x is whole", "d/dx = 0 (a jump)", _whole, _floor),),
+)
+CEIL: Final = _call(
+    "ceil",
+    _ceil,
+    (lambda m, x, o: 0.0, "0"),
+    description="the smallest whole number >= x",
+    conventions=(Convention("x is whole", "d/dx = 0 (a jump)", _whole, _ceil),),
+)
+MIN: Final = _call(
+    "min",
+    _min,
+    (lambda m, x, y, o: (1.0 - m.sign(x - y)) / 2.0, "(1 - sign(x - y)) / 2"),
+    (lambda m, x, y, o: (1.0 + m.sign(x - y)) / 2.0, "(1 + sign(x - y)) / 2"),
+    description="the smaller of x and y",
+    parameters=_XY,
+    conventions=(Convention("x == y", "d/dx = d/dy = 1/2 (the gradient is split)", _tie, _tie_piece),),
+)
+MAX: Final = _call(
+    "max",
+    _max,
+    (lambda m, x, y, o: (1.0 + m.sign(x - y)) / 2.0, "(1 + sign(x - y)) / 2"),
+    (lambda m, x, y, o: (1.0 - m.sign(x - y)) / 2.0, "(1 - sign(x - y)) / 2"),
+    description="the larger of x and y",
+    parameters=_XY,
+    conventions=(Convention("x == y", "d/dx = d/dy = 1/2 (the gradient is split)", _tie, _tie_piece),),
+)
+CLAMP_MIN: Final = _call(
+    "clamp_min",
+    _clamp_min,
+    (lambda m, x, y, o: 1.0 - m.step(y - x), "1 - step(y - x)"),
+    (lambda m, x, y, o: m.step(y - x), "step(y - x)"),
+    description="x, but at least lo: max(x, lo) with a tie going to x",
+    parameters=("x", "lo"),
+    conventions=(Convention("x == y", "d/dx = 1, d/dlo = 0", _tie, _tie_piece),),
+)
+CLAMP_MAX: Final = _call(
+    "clamp_max",
+    _clamp_max,
+    (lambda m, x, y, o: 1.0 - m.step(x - y), "1 - step(x - y)"),
+    (lambda m, x, y, o: m.step(x - y), "step(x - y)"),
+    description="x, but at most hi: min(x, hi) with a tie going to x",
+    parameters=("x", "hi"),
+    conventions=(Convention("x == y", "d/dx = 1, d/dhi = 0", _tie, _tie_piece),),
+)
+# Three inputs do not fit a node's two slots: clamp is clamp_max(clamp_min(x, lo), hi), two nodes.
+CLAMP: Final = Op(
+    "clamp",
+    "clamp",
     CALL,
+    lambda x, low, high: _clamp_max(_clamp_min(x, low), high),
+    lambda m, x, low, high: m.clamp_max(m.clamp_min(x, low), high),
+    (),
+    (),
+    description="x limited to [lo, hi]: clamp_max(clamp_min(x, lo), hi), two nodes",
+    parameters=("x", "lo", "hi"),
+    domain="every x, lo, hi (hi wins when lo > hi)",
+    conventions=(
+        Convention(
+            "x == lo or x == hi",
+            "d/dx = 1, d/dlo = d/dhi = 0 (the bound's node is clamp_min or clamp_max)",
+            lambda x, low, high: x in (low, high),
+            lambda x, low, high: sign(x - low) + 3.0 * sign(x - high),
+        ),
+    ),
+    steps=((CLAMP_MIN, (0, 1)), (CLAMP_MAX, (3, 2))),
+)
+
+# -- activations ----------------------------------------------------------------------------------------------
+SIGMOID: Final = _call(
+    "sigmoid",
     _sigmoid,
-    lambda m, x: m.sigmoid(x),
     (lambda m, x, o: o * (1.0 - o), "out * (1 - out)"),
+    description="the logistic function 1 / (1 + exp(-x))",
 )
-RELU: Final = _op(
+RELU: Final = _call(
     "relu",
-    "relu",
-    CALL,
     _relu,
-    lambda m, x: m.relu(x),
-    (lambda m, x, o: m.step(x), "1 if x > 0 else 0"),
+    (lambda m, x, o: m.step(x), "step(x)"),
+    description="max(x, 0)",
+    conventions=(_at_zero_kink("d/dx = 0"),),
 )
-SIN: Final = _op("sin", "sin", CALL, math.sin, lambda m, x: m.sin(x), (lambda m, x, o: m.cos(x), "cos(x)"))
-COS: Final = _op("cos", "cos", CALL, math.cos, lambda m, x: m.cos(x), (lambda m, x, o: -m.sin(x), "-sin(x)"))
-SQRT: Final = _op("sqrt", "sqrt", CALL, _sqrt, lambda m, x: m.sqrt(x), (lambda m, x, o: 0.5 / o, "1 / (2*out)"))
-ABS: Final = _op("abs", "abs", CALL, abs, lambda m, x: m.abs(x), (lambda m, x, o: m.sign(x), "sign(x), 0 at x = 0"))
+LEAKY_RELU: Final = _call(
+    "leaky_relu",
+    _leaky_relu,
+    (lambda m, x, y, o: m.step(x) + y * (1.0 - m.step(x)), "step(x) + y * (1 - step(x))"),
+    (lambda m, x, y, o: m.clamp_max(x, 0.0), "clamp_max(x, 0)"),
+    description="x for x > 0, else slope * x",
+    parameters=("x", "slope"),
+    conventions=(_at_zero_kink("d/dx = slope, d/dslope = 0"),),
+)
+ELU: Final = _call(
+    "elu",
+    _elu,
+    (lambda m, x, o: m.exp(m.clamp_max(x, 0.0)), "exp(clamp_max(x, 0))"),
+    description="x for x > 0, else exp(x) - 1 (alpha = 1)",
+    conventions=(
+        Convention("x == 0", "d/dx = 1 (smooth); d2/dx2 = 1, the x <= 0 side", _at_zero, _sign_piece, kink=False),
+    ),
+)
+SOFTPLUS: Final = _call(
+    "softplus",
+    _softplus,
+    (lambda m, x, o: m.sigmoid(x), "sigmoid(x)"),
+    description="log(1 + exp(x)), computed without overflow",
+)
+LOG_SIGMOID: Final = _call(
+    "log_sigmoid",
+    _log_sigmoid,
+    (lambda m, x, o: m.sigmoid(-x), "sigmoid(-x)"),
+    description="log(sigmoid(x)) = -softplus(-x), computed without overflow",
+)
+SILU: Final = _call(
+    "silu",
+    _silu,
+    (lambda m, x, o: m.sigmoid(x) * (1.0 + x * m.sigmoid(-x)), "sigmoid(x) * (1 + x * sigmoid(-x))"),
+    description="x * sigmoid(x) (also called swish)",
+    aliases=("swish",),
+)
+GELU: Final = _call(
+    "gelu",
+    _gelu,
+    (
+        lambda m, x, o: m.erfc(-x / _SQRT2) / 2.0 + x * m.exp(-(x * x) / 2.0) / _SQRT_2PI,
+        "erfc(-x / sqrt(2)) / 2 + x * exp(-x**2 / 2) / sqrt(2*pi)",
+    ),
+    description="x * Phi(x), Phi the standard normal CDF (the erf form)",
+)
+SOFTSIGN: Final = _call(
+    "softsign",
+    _softsign,
+    (lambda m, x, o: (1.0 / (1.0 + m.abs(x))) ** 2, "(1 / (1 + abs(x)))**2"),
+    description="x / (1 + abs(x))",
+    conventions=(Convention("x == 0", "d2/dx2 = 0 (abs'(0) = 0)", _at_zero, _sign_piece, kink=False),),
+)
+
+# -- special --------------------------------------------------------------------------------------------------
+ERF: Final = _call(
+    "erf",
+    math.erf,
+    (lambda m, x, o: _TWO_OVER_SQRT_PI * m.exp(-(x * x)), "2 / sqrt(pi) * exp(-x**2)"),
+    description="the error function",
+)
+ERFC: Final = _call(
+    "erfc",
+    math.erfc,
+    (lambda m, x, o: -_TWO_OVER_SQRT_PI * m.exp(-(x * x)), "-2 / sqrt(pi) * exp(-x**2)"),
+    description="1 - erf(x), accurate where erf(x) is near 1",
+)
 
 ALL_OPS: Final[tuple[Op, ...]] = (
     ADD,
@@ -340,17 +854,55 @@ ALL_OPS: Final[tuple[Op, ...]] = (
     NEG,
     IDENTITY,
     EXP,
+    EXP2,
+    EXPM1,
     LOG,
-    TANH,
-    SIGMOID,
-    RELU,
+    LOG2,
+    LOG10,
+    LOG1P,
+    SQRT,
+    CBRT,
+    HYPOT,
     SIN,
     COS,
-    SQRT,
+    TAN,
+    ASIN,
+    ACOS,
+    ATAN,
+    ATAN2,
+    SINH,
+    COSH,
+    TANH,
+    ASINH,
+    ACOSH,
+    ATANH,
     ABS,
+    SIGN,
+    STEP,
+    FLOOR,
+    CEIL,
+    MIN,
+    MAX,
+    CLAMP_MIN,
+    CLAMP_MAX,
+    CLAMP,
+    SIGMOID,
+    RELU,
+    LEAKY_RELU,
+    ELU,
+    SOFTPLUS,
+    LOG_SIGMOID,
+    SILU,
+    GELU,
+    SOFTSIGN,
+    ERF,
+    ERFC,
 )
-# What a program may call by name: every op written as a call.
-FUNCTIONS: Final[dict[str, Op]] = {op.name: op for op in ALL_OPS if op.notation == CALL}
+# What a program may call by name: every op written as a call, under each of its names, and `pow`, the same op
+# as `**`.
+FUNCTIONS: Final[dict[str, Op]] = {name: op for op in ALL_OPS if op.notation == CALL for name in (op.name, *op.aliases)}
+FUNCTIONS["pow"] = POW
+# Ops that are nodes (a composition such as clamp is not one).
+NODE_OPS: Final[tuple[Op, ...]] = tuple(op for op in ALL_OPS if not op.steps)
 CONSTANTS: Final[dict[str, float]] = {"pi": math.pi}
-# Ops whose derivative jumps at one point: the convention there is documented (0, as in PyTorch).
-KINKS: Final[dict[str, float]] = {"relu": 0.0, "abs": 0.0}
+CONSTANT_DESCRIPTIONS: Final[dict[str, str]] = {"pi": "the ratio of a circle's circumference to its diameter"}

@@ -222,9 +222,6 @@ class PointEvaluator:
         both = [name for name in columns if name in fixed]
         if both:
             raise BindingError(f"{both[0]} is given both as a column and as an option; give it once")
-        assigned = [name for name in columns if name in program.defaults]
-        if assigned:
-            raise BindingError(f"{assigned[0]} is given a value in the program; drop its column")
         missing = [name for name in program.free_variables if name not in columns and name not in fixed]
         if missing:
             names = ", ".join(missing)

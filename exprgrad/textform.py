@@ -101,10 +101,14 @@ def _is_call(text: str) -> bool:
 def local_formula(node: Node, position: int) -> str:
     """The registry's formula for d(node)/d(input `position`), written with the labels of the node and its inputs."""
     assert node.op is not None
+    return with_labels(node, node.op.formulas[position])
+
+
+def with_labels(node: Node, formula: str) -> str:
+    """`formula` over x, y and out (the registry's placeholders) with the labels of `node`'s inputs and its own."""
     names = {"out": describe(node)}
     for placeholder, child in zip(("x", "y"), node.inputs, strict=False):
         names[placeholder] = describe(child)
-    formula = node.op.formulas[position]
     if formula in names:
         # The formula is one label on its own (d(a*b)/da = b): no parentheses needed.
         return names[formula]

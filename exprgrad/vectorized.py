@@ -21,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from . import ops
 from .engine import Value
+from .mathspace import MathNamespace
 from .program import Program
+from .sweep import PartialFailed, reverse_sweep
 
 Array = np.ndarray[Any, Any]
 
@@ -31,7 +34,7 @@ def _safely(function: Callable[..., float]) -> Callable[..., float]:
     def value_or_nan(*arguments: float) -> float:
         try:
             return function(*arguments)
-        except (ValueError, OverflowError, ZeroDivisionError):
+        except (ValueError, ArithmeticError):
             # Not finite: the row goes to the scalar engine, which names the error.
             return math.nan
 
@@ -56,17 +59,23 @@ def _elementwise(function: Callable[..., float]) -> Callable[..., Any]:
         count = len(columns[0])
         try:
             return np.fromiter(map(function, *columns), dtype=np.float64, count=count)
-        except (ValueError, OverflowError, ZeroDivisionError):
+        except (ValueError, ArithmeticError):
             return np.fromiter(map(careful, *columns), dtype=np.float64, count=count)
 
     return apply
 
 
+def _where(condition: Any, yes: Any, no: Any) -> Any:
+    return np.where(condition, yes, no)
+
+
 class ArrayMath:
     """The math namespace over NumPy arrays, for the registry's forward and partial functions.
 
-    The pow partials ask `is_zero` and `is_positive` to pick a special case; arrays answer with the general
-    formula for every row, and rows where it is not finite go to the scalar engine, which takes the special case.
+    Every function the C library has is its `math` function mapped over the entries, so the results are the scalar
+    engine's bit for bit; the rest are written as the scalar forward is, with each branch chosen per row. The pow
+    partials ask `is_zero` and `is_positive` to pick a special case; arrays answer with the general formula for
+    every row, and rows where it is not finite go to the scalar engine, which takes the special case.
     """
 
     @staticmethod
@@ -79,62 +88,145 @@ class ArrayMath:
 
     @staticmethod
     def is_constant_zero(x: Any) -> bool:
-        return False
+        # A plain number (a constant of the program, or a gradient never reached) that is 0; never an array.
+        return isinstance(x, float) and x == 0.0
 
     @staticmethod
     def is_positive(x: Any) -> bool:
         return True
 
+    @staticmethod
+    def is_variable(x: Any) -> bool:
+        return False
+
     exp = staticmethod(_elementwise(math.exp))
+    exp2 = staticmethod(_elementwise(ops.EXP2.forward))
+    expm1 = staticmethod(_elementwise(math.expm1))
     log = staticmethod(_elementwise(math.log))
-    sin = staticmethod(_elementwise(math.sin))
-    cos = staticmethod(_elementwise(math.cos))
-    tanh = staticmethod(_elementwise(math.tanh))
+    log2 = staticmethod(_elementwise(math.log2))
+    log10 = staticmethod(_elementwise(math.log10))
+    log1p = staticmethod(_elementwise(math.log1p))
     pow = staticmethod(_elementwise(math.pow))
     sqrt = staticmethod(np.sqrt)
+    cbrt = staticmethod(_elementwise(ops.CBRT.forward))
+    hypot = staticmethod(_elementwise(math.hypot))
+    sin = staticmethod(_elementwise(math.sin))
+    cos = staticmethod(_elementwise(math.cos))
+    tan = staticmethod(_elementwise(math.tan))
+    asin = staticmethod(_elementwise(math.asin))
+    acos = staticmethod(_elementwise(math.acos))
+    atan = staticmethod(_elementwise(math.atan))
+    atan2 = staticmethod(_elementwise(math.atan2))
+    sinh = staticmethod(_elementwise(math.sinh))
+    cosh = staticmethod(_elementwise(math.cosh))
+    tanh = staticmethod(_elementwise(math.tanh))
+    asinh = staticmethod(_elementwise(math.asinh))
+    acosh = staticmethod(_elementwise(math.acosh))
+    atanh = staticmethod(_elementwise(math.atanh))
+    erf = staticmethod(_elementwise(math.erf))
+    erfc = staticmethod(_elementwise(math.erfc))
     abs = staticmethod(np.abs)
+    floor = staticmethod(np.floor)
+    ceil = staticmethod(np.ceil)
 
     @staticmethod
     def sign(x: Any) -> Any:
         # Not np.sign, which keeps the sign of -0.0; the scalar rule gives 0.0 there.
-        return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0))
+        return _where(x > 0.0, 1.0, _where(x < 0.0, -1.0, 0.0))
 
     @staticmethod
     def step(x: Any) -> Any:
-        return np.where(x > 0.0, 1.0, 0.0)
+        return _where(x > 0.0, 1.0, 0.0)
+
+    @staticmethod
+    def min(x: Any, y: Any) -> Any:
+        return _where(x <= y, x, y)
+
+    @staticmethod
+    def max(x: Any, y: Any) -> Any:
+        return _where(x >= y, x, y)
+
+    @staticmethod
+    def clamp_min(x: Any, low: Any) -> Any:
+        return _where(x >= low, x, low)
+
+    @staticmethod
+    def clamp_max(x: Any, high: Any) -> Any:
+        return _where(x <= high, x, high)
 
     @staticmethod
     def relu(x: Any) -> Any:
-        return np.where(x > 0.0, x, 0.0)
+        return _where(x > 0.0, x, 0.0)
 
-    @classmethod
-    def sigmoid(cls, x: Any) -> Any:
+    @staticmethod
+    def leaky_relu(x: Any, slope: Any) -> Any:
+        return _where(x > 0.0, x, slope * x)
+
+    def sigmoid(self, x: Any) -> Any:
         # The scalar formula in both branches, chosen per row: exp never sees a large positive argument.
-        z = cls.exp(-np.abs(x))
-        return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+        z = self.exp(-np.abs(x))
+        return _where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+    def elu(self, x: Any) -> Any:
+        return _where(x > 0.0, x, self.expm1(self.clamp_max(x, 0.0)))
+
+    def softplus(self, x: Any) -> Any:
+        return _where(x > 0.0, x, 0.0) + self.log1p(self.exp(-np.abs(x)))
+
+    def log_sigmoid(self, x: Any) -> Any:
+        return _where(x < 0.0, x, 0.0) - self.log1p(self.exp(-np.abs(x)))
+
+    def silu(self, x: Any) -> Any:
+        return x * self.sigmoid(x)
+
+    def gelu(self, x: Any) -> Any:
+        return x * self.erfc(-x / _SQRT2) / 2.0
+
+    @staticmethod
+    def softsign(x: Any) -> Any:
+        return x / (1.0 + np.abs(x))
 
 
-ARRAY_MATH = ArrayMath()
+_SQRT2 = math.sqrt(2.0)
+ARRAY_MATH: MathNamespace = ArrayMath()
 
 
 class FastArrayMath(ArrayMath):
-    """`ArrayMath` with NumPy's own exp, log, sin, cos, tanh and power (``eval --points --fast-math``).
+    """`ArrayMath` with NumPy's own transcendental functions (``eval --points --fast-math``).
 
     These run over the whole array in C instead of calling the C library once per entry, which cuts the compute
     of a program with a few of them to about a third. NumPy's implementations may round the last bit differently,
     so values and gradients may differ from the scalar engine's in the last bits (and more where the program itself
-    amplifies rounding); rows that are not finite still go to the scalar engine.
+    amplifies rounding); rows that are not finite still go to the scalar engine. erf and erfc, which NumPy lacks,
+    stay the C library's.
     """
 
     exp = staticmethod(np.exp)
+    exp2 = staticmethod(np.exp2)
+    expm1 = staticmethod(np.expm1)
     log = staticmethod(np.log)
+    log2 = staticmethod(np.log2)
+    log10 = staticmethod(np.log10)
+    log1p = staticmethod(np.log1p)
+    pow = staticmethod(np.power)
+    cbrt = staticmethod(np.cbrt)
+    hypot = staticmethod(np.hypot)
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
+    tan = staticmethod(np.tan)
+    asin = staticmethod(np.arcsin)
+    acos = staticmethod(np.arccos)
+    atan = staticmethod(np.arctan)
+    atan2 = staticmethod(np.arctan2)
+    sinh = staticmethod(np.sinh)
+    cosh = staticmethod(np.cosh)
     tanh = staticmethod(np.tanh)
-    pow = staticmethod(np.power)
+    asinh = staticmethod(np.arcsinh)
+    acosh = staticmethod(np.arccosh)
+    atanh = staticmethod(np.arctanh)
 
 
-FAST_ARRAY_MATH = FastArrayMath()
+FAST_ARRAY_MATH: MathNamespace = FastArrayMath()
 
 
 class BlockEvaluator:
@@ -174,24 +266,18 @@ class BlockEvaluator:
                     # (a row for the scalar engine), not raise ZeroDivisionError.
                     data[index] = block[:, column] if column is not None else np.float64(node.data)
                     continue
-                result = op.array_forward(math_, *[data[i] for i in self.inputs[index]])
+                result = op.over(math_, *[data[i] for i in self.inputs[index]])
                 data[index] = result
                 suspect |= ~np.isfinite(result)
-            grads: list[Any] = [0.0] * len(nodes)
-            grads[self.output] = np.ones(rows)
-            for index in range(self.output, -1, -1):
-                node = nodes[index]
-                grad = grads[index]
-                op = node.op
-                if not node.needs_grad or isinstance(grad, float):
-                    continue
-                suspect |= ~np.isfinite(grad)
-                if op is None:
-                    continue
-                values = [data[i] for i in self.inputs[index]]
-                for child, position, partial in zip(node.inputs, self.inputs[index], op.partials, strict=True):
-                    if child.needs_grad:
-                        grads[position] = grads[position] + grad * partial(math_, *values, data[index])
+            try:
+                grads = reverse_sweep(nodes, self.inputs, self.output, data, math_, np.ones(rows))
+            except PartialFailed:
+                # A partial failed on the program's constants alone: every row goes to the scalar engine.
+                grads = [0.0] * len(nodes)
+                suspect[:] = True
+            for grad in grads:
+                if not isinstance(grad, float):
+                    suspect |= ~np.isfinite(grad)
         value = np.broadcast_to(data[self.output], (rows,))
         gradients = [np.broadcast_to(np.asarray(grads[i], dtype=np.float64), (rows,)) for i in self.gradient_positions]
         return value, gradients, suspect

@@ -37,8 +37,41 @@ def _positive(e: Expr) -> Expr:
     return Expr(f"(({e.text})**2 + 1)", e.sym**2 + 1)
 
 
+class _Floor(sympy.Function):  # type: ignore[misc]
+    """floor with derivative 0 wherever it has one (SymPy leaves floor's derivative unevaluated)."""
+
+    @classmethod
+    def eval(cls, x: sympy.Expr) -> sympy.Expr | None:
+        return sympy.floor(x) if x.is_number else None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+
+class _Ceil(sympy.Function):  # type: ignore[misc]
+    """ceil with derivative 0 wherever it has one."""
+
+    @classmethod
+    def eval(cls, x: sympy.Expr) -> sympy.Expr | None:
+        return sympy.ceiling(x) if x.is_number else None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+
+def _within_one(e: Expr) -> Expr:
+    """An argument strictly inside (-1, 1)."""
+    return Expr(f"(0.9*tanh({e.text}))", sympy.Rational(9, 10) * sympy.tanh(e.sym))
+
+
+def _sigmoid(s: sympy.Expr) -> sympy.Expr:
+    return 1 / (1 + sympy.exp(-s))
+
+
 def _unary(child: Expr, kind: str) -> Expr:
     t, s = child.text, child.sym
+    positive, inside = _positive(child), _within_one(child)
+    half = sympy.Rational(1, 2)
     table = {
         "neg": Expr(f"-({t})", -s),
         "exp": Expr(f"exp(tanh({t}))", sympy.exp(sympy.tanh(s))),
@@ -52,6 +85,40 @@ def _unary(child: Expr, kind: str) -> Expr:
         "abs": Expr(f"abs({t})", sympy.Abs(s)),
         "square": Expr(f"({t})**2", s**2),
         "cube": Expr(f"({t})^3", s**3),
+        "tan": Expr(f"tan({t})", sympy.tan(s)),
+        "asin": Expr(f"asin({inside.text})", sympy.asin(inside.sym)),
+        "acos": Expr(f"acos({inside.text})", sympy.acos(inside.sym)),
+        "atan": Expr(f"atan({t})", sympy.atan(s)),
+        "sinh": Expr(f"sinh({t})", sympy.sinh(s)),
+        "cosh": Expr(f"cosh({t})", sympy.cosh(s)),
+        "asinh": Expr(f"asinh({t})", sympy.asinh(s)),
+        "acosh": Expr(f"acosh({positive.text} + 0.5)", sympy.acosh(positive.sym + half)),
+        "atanh": Expr(f"atanh({inside.text})", sympy.atanh(inside.sym)),
+        "exp2": Expr(f"exp2(tanh({t}))", 2 ** sympy.tanh(s)),
+        "expm1": Expr(f"expm1({t})", sympy.exp(s) - 1),
+        "ln": Expr(f"ln({positive.text})", sympy.log(positive.sym)),
+        "log2": Expr(f"log2({positive.text})", sympy.log(positive.sym, 2)),
+        "log10": Expr(f"log10({positive.text})", sympy.log(positive.sym, 10)),
+        "log1p": Expr(f"log1p(({t})**2)", sympy.log(1 + s**2)),
+        # Away from 0, where the cube root has no derivative.
+        "cbrt": Expr(
+            f"cbrt({t} - 0.3)",
+            sympy.sign(s - sympy.Rational(3, 10)) * sympy.Abs(s - sympy.Rational(3, 10)) ** sympy.Rational(1, 3),
+        ),
+        "sign": Expr(f"sign({t})", sympy.sign(s)),
+        "step": Expr(f"step({t})", sympy.Heaviside(s, 0)),
+        "floor": Expr(f"floor({t})", _Floor(s)),
+        "ceil": Expr(f"ceil({t})", _Ceil(s)),
+        "clamp": Expr(f"clamp({t}, -0.5, 0.75)", sympy.Min(sympy.Max(s, -half), sympy.Rational(3, 4))),
+        "softplus": Expr(f"softplus({t})", sympy.log(1 + sympy.exp(s))),
+        "silu": Expr(f"silu({t})", s * _sigmoid(s)),
+        "swish": Expr(f"swish({t})", s * _sigmoid(s)),
+        "gelu": Expr(f"gelu({t})", s / 2 * (1 + sympy.erf(s / sympy.sqrt(2)))),
+        "elu": Expr(f"elu({t})", sympy.Piecewise((s, s > 0), (sympy.exp(s) - 1, True))),
+        "log_sigmoid": Expr(f"log_sigmoid({t})", -sympy.log(1 + sympy.exp(-s))),
+        "softsign": Expr(f"softsign({t})", s / (1 + sympy.Abs(s))),
+        "erf": Expr(f"erf({t})", sympy.erf(s)),
+        "erfc": Expr(f"erfc({t})", sympy.erfc(s)),
     }
     return table[kind]
 
@@ -64,12 +131,31 @@ def _binary(left: Expr, right: Expr, kind: str) -> Expr:
         "mul": Expr(f"({a}) * ({b})", left.sym * right.sym),
         "div": Expr(f"({a}) / {_positive(right).text}", left.sym / _positive(right).sym),
         "pow": Expr(f"{_positive(left).text} ** tanh({b})", _positive(left).sym ** sympy.tanh(right.sym)),
+        "pow()": Expr(f"pow({_positive(left).text}, tanh({b}))", _positive(left).sym ** sympy.tanh(right.sym)),
+        # The point stays right of the y axis: atan2 jumps across the negative x axis.
+        "atan2": Expr(f"atan2({a}, {_positive(right).text})", sympy.atan2(left.sym, _positive(right).sym)),
+        "hypot": Expr(f"hypot({a}, {_positive(right).text})", sympy.sqrt(left.sym**2 + _positive(right).sym ** 2)),
+        "min": Expr(f"min({a}, {b})", sympy.Min(left.sym, right.sym)),
+        "max": Expr(f"max({a}, {b})", sympy.Max(left.sym, right.sym)),
+        "clamp_min": Expr(f"clamp_min({a}, {b})", sympy.Max(left.sym, right.sym)),
+        "clamp_max": Expr(f"clamp_max({a}, {b})", sympy.Min(left.sym, right.sym)),
+        "leaky_relu": Expr(
+            f"leaky_relu({a}, {b})", sympy.Piecewise((left.sym, left.sym > 0), (right.sym * left.sym, True))
+        ),
     }
     return table[kind]
 
 
-UNARY_KINDS = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "square", "cube")
-BINARY_KINDS = ("add", "sub", "mul", "div", "pow")
+UNARY_KINDS = (
+    *("neg", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "square", "cube", "tan", "asin"),
+    *("acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "exp2", "expm1", "ln", "log2", "log10", "log1p"),
+    *("cbrt", "sign", "step", "floor", "ceil", "clamp", "softplus", "silu", "swish", "gelu", "elu", "log_sigmoid"),
+    *("softsign", "erf", "erfc"),
+)
+BINARY_KINDS = (
+    *("add", "sub", "mul", "div", "pow", "pow()", "atan2", "hypot", "min", "max", "clamp_min", "clamp_max"),
+    "leaky_relu",
+)
 
 
 def expressions(max_leaves: int = 8) -> st.SearchStrategy[Expr]:

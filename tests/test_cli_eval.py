@@ -105,7 +105,7 @@ def test_bindings_may_come_before_the_program() -> None:
     assert json.loads(result.stdout)["value"] == -6.0
 
 
-@pytest.mark.parametrize("name", ["svg", "format", "help", "dot", "var"])
+@pytest.mark.parametrize("name", ["svg", "format", "help", "dot", "var", "output"])
 def test_variables_named_like_options(name: str) -> None:
     """A variable called svg, format or help is bound with --var NAME=VALUE, or after --."""
     first = run("eval", f"{name}*2", "--var", f"{name}=3", "--format", "json")
@@ -134,8 +134,12 @@ ERRORS = [
     (["a+b", "--a", "1", "--b", "2", "--c", "3"], 2, "no variable named c"),
     (["a+b", "--a", "1", "--bb", "2"], 2, "did you mean --b?"),
     (["a+b", "-a", "1"], 2, "unknown option -a"),
-    (["b = -3; a*b", "--a", "1", "--b", "2"], 2, "b already given a value in the program"),
-    (["tanhh(a)", "--a", "1"], 2, "unknown function 'tanhh' (did you mean tanh?)"),
+    (["e = a*b; e + 1", "--a", "1", "--b", "2", "--e", "3"], 2, "e is computed by the program, so it takes no value"),
+    (
+        ["tanhh(a)", "--a", "1"],
+        2,
+        "unknown function 'tanhh' (did you mean tanh, atanh or tan? `exprgrad functions` lists them all)",
+    ),
     (["tanh(a, a)", "--a", "1"], 2, "tanh takes 1 argument, got 2"),
     (["a", "b"], 2, "unexpected argument 'b'"),
     ([], 2, "no program given"),
@@ -203,7 +207,7 @@ def test_every_command_has_help() -> None:
         assert option in help_text
 
 
-ALL_COMMANDS = ["eval", "explain", "grad", "check"]
+ALL_COMMANDS = ["eval", "explain", "grad", "check", "functions"]
 
 
 @pytest.mark.parametrize(
@@ -232,3 +236,35 @@ def test_console_script_builds_only_the_command_it_runs(args: list[str], built: 
     expected = CliRunner().invoke(app, args)
     result = CliRunner().invoke(reduced, args)
     assert (result.exit_code, result.stdout, result.stderr) == (expected.exit_code, expected.stdout, expected.stderr)
+
+
+def test_program_file_with_a_byte_order_mark_functions_and_wrapped_lines(tmp_path: Path) -> None:
+    """A file saved with a BOM, defining functions over wrapped lines, runs like the one-line program."""
+    source = tmp_path / "neuron.eg"
+    text = (
+        "# a neuron and its squared error\n"
+        "sq(x) = x*x\n"
+        "neuron(x, w, b) = tanh(x*w\n"
+        "                      + b)\n"
+        "L = sq(neuron(x1,\n"
+        "              w1, b1) - y)\n"
+    )
+    source.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    values = ["--x1", "0.5", "--w1", "-1", "--b1", "0.25", "--y", "0.3"]
+    from_file = run("grad", "-f", str(source), *values)
+    by_hand = run("grad", "L = (tanh(x1*w1 + b1) - y)**2", *values)
+    assert from_file.exit_code == 0, from_file.stderr
+    assert [line.split("\t")[0] for line in from_file.stdout.splitlines()] == ["x1", "w1", "b1", "y"]
+    assert from_file.stdout.splitlines()[3] == by_hand.stdout.splitlines()[3]
+
+
+def test_definition_error_in_a_file_names_the_file_line_and_column(tmp_path: Path) -> None:
+    """A definition error is a usage error (exit 2) with file:line:column, the line and a caret."""
+    source = tmp_path / "bad.eg"
+    source.write_text("sq(x) = x*x\nL = sq(a, b)\n", encoding="utf-8")
+    result = run("eval", "-f", str(source), "--a", "1", "--b", "2")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"exprgrad: error: {source}:2:5: sq takes 1 argument, got 2 (sq(x) is defined on line 1)\n"
+        "  L = sq(a, b)\n      ^\n"
+    )

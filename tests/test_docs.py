@@ -98,3 +98,13 @@ def test_here_string_examples_run_the_same_in_bash(command: str, expected: str, 
     )
     assert result.returncode == code
     assert result.stdout + result.stderr == expected
+
+
+def test_readme_function_and_convention_tables_are_generated_from_the_registry() -> None:
+    """README.md's function and convention tables are exactly what the registry gives (tests/update_function_docs)."""
+    from .update_function_docs import current, tables
+
+    found = current(README.read_text(encoding="utf-8"))
+    for name, table in tables().items():
+        assert table.count("\n") > 5, name
+        assert found[name] == table, f"README's {name} is stale: run python -m tests.update_function_docs"

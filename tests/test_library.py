@@ -68,16 +68,16 @@ def test_micrograd_walkthrough_script_runs_unchanged() -> None:
         ("a*b + c", {"a": 1.0}, "no value for b, c: pass --b VALUE --c VALUE"),
         ("a*b + c", {"a": 1.0, "zz": 2.0}, "no variable named zz in the program (its variables: a, b, c)"),
         (
-            "b = 2; a*b",
-            {"a": 1.0, "b": 3.0},
-            "b already given a value in the program; drop the option or the assignment",
+            "b = 2; c = a*b; c",
+            {"a": 1.0, "c": 3.0},
+            "c is computed by the program, so it takes no value; give values to its variables (b, a)",
         ),
         ("b = 2; a*b + c", {"b": 3.0, "zz": 1.0}, "no variable named zz in the program (its variables: b, a, c)"),
         ("a*b", {"a": float("inf"), "b": float("nan")}, "the value of a must be a finite number, got inf"),
     ],
 )
 def test_binding_reports_the_first_problem(text: str, values: dict[str, float], message: str) -> None:
-    """An unknown name comes first, then a value the program gives itself, then missing values, then the first
+    """A name the program computes or does not have comes first, then missing values, then the first
     value that is not finite, whatever else is wrong too."""
     with pytest.raises(exprgrad.BindingError) as caught:
         parse(text).bind(values)

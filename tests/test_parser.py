@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import exprgrad
 from exprgrad import ParseError, parse
 from exprgrad.parser import folded
 
@@ -142,7 +143,7 @@ def test_100000_statement_chain() -> None:
         ("a = = b", 1, 5, "unexpected '='"),
         ("", 1, 1, "empty"),
         ("# only a comment", 1, 17, "empty"),
-        ("tanhh(a)", 1, 1, "did you mean tanh?"),
+        ("tanhh(a)", 1, 1, "did you mean tanh, atanh or tan?"),
         ("tanh(a, b)", 1, 1, "tanh takes 1 argument, got 2"),
         ("exp()", 1, 1, "exp takes 1 argument, got 0"),
         ("tanh + 1", 1, 1, "tanh is a function"),
@@ -201,3 +202,103 @@ def test_labels_fold_tabs_and_form_feeds_short_and_elided() -> None:
     label = parse("\t +\f".join(f"x{i}" for i in range(30))).output.label
     assert label.startswith("x0 + x1 + ") and label.endswith(" + x28 + x29") and "…" in label
     assert "\t" not in label and "\f" not in label and "  " not in label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "L = (a +\n     b) * c",
+        "L = tanh(\n  a*b\n  + c\n)",
+        "L = (a   # the first term\n     + b  # the second\n\n     ) * c",
+        "L = ((a\n+\nb)\n)*c",
+        "L = (a +\r\n b) * c",
+    ],
+)
+def test_line_breaks_inside_parentheses_continue_the_statement(text: str) -> None:
+    """As in Python: inside parentheses or a call's arguments, a line break (with comments) is no separator."""
+    values = {"a": 1.5, "b": -2.0, "c": 3.0}
+    program = parse(text)
+    one_line = " ".join(line.partition("#")[0] for line in text.splitlines())
+    assert program.output_name == "L"
+    assert len(program.nodes) == len(parse(one_line).nodes)
+    assert program.evaluate(values).value == parse(one_line).evaluate(values).value
+
+
+def test_a_line_break_after_closing_parentheses_still_ends_the_statement() -> None:
+    """Once every parenthesis is closed, a line break separates statements again."""
+    program = parse("x = (a +\n b)\ny = (x)\nz = tanh((y))\nz*2")
+    assert program.evaluate({"a": 0.0, "b": 0.0}).value == 0.0
+    assert [name for name in program.names if name not in program.variables] == ["x", "y", "z"]
+
+
+def test_a_semicolon_inside_parentheses_is_still_an_error() -> None:
+    """Only line breaks continue a statement: a semicolon inside parentheses is pointed at."""
+    with pytest.raises(ParseError) as caught:
+        parse("L = (a +\n  ; b)")
+    assert (caught.value.line, caught.value.column) == (2, 3)
+    assert caught.value.message.startswith("unexpected ';'")
+
+
+def test_a_byte_order_mark_is_ignored() -> None:
+    """A UTF-8 byte-order mark at the start is not part of the program, and columns count without it."""
+    assert parse("\ufeffL = a*2").evaluate({"a": 3}).value == 6.0
+    with pytest.raises(ParseError) as caught:
+        parse("\ufeffa $")
+    assert (caught.value.line, caught.value.column) == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "hint"),
+    [
+        ("a \u2212 b", 3, "unexpected character '\u2212'; did you mean '-'?"),
+        ("a \u00d7 b", 3, "unexpected character '\u00d7'; did you mean '*'?"),
+        ("a \u00f7 b", 3, "unexpected character '\u00f7'; did you mean '/'?"),
+        ("a \u00b7 b", 3, "unexpected character '\u00b7'; did you mean '*'?"),
+    ],
+)
+def test_typeset_operators_get_a_hint(text: str, column: int, hint: str) -> None:
+    """The minus sign, times and division signs of typeset formulas point at the operator to type instead."""
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.message == hint
+    assert caught.value.column == column
+
+
+@pytest.mark.parametrize(("text", "column"), [("\u0661\u0662", 1), ("x = 2\u0663", 6), ("\uff11 + a", 1)])
+def test_numbers_take_ascii_digits_only(text: str, column: int) -> None:
+    """Digits of other scripts (Arabic-Indic, fullwidth) are not numbers: a syntax error that says so."""
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert "numbers are written with the digits 0-9" in caught.value.message
+    assert caught.value.column == column
+
+
+@given(st.characters(categories=["Nd"]).filter(lambda c: not c.isascii()))
+def test_no_non_ascii_digit_reads_as_a_number(digit: str) -> None:
+    """Every decimal digit outside ASCII, alone or after an ASCII one, is refused where a number would be."""
+    for text in (digit, f"1{digit}", f"x = .{digit}"):
+        with pytest.raises(ParseError):
+            parse(text)
+
+
+def test_unknown_functions_suggest_up_to_three_names_and_the_listing_command() -> None:
+    """The message names the closest functions (built-in or the program's own) and `exprgrad functions`."""
+    with pytest.raises(ParseError) as caught:
+        parse("tnh(x)")
+    assert caught.value.message.startswith("unknown function 'tnh' (did you mean tanh")
+    assert caught.value.message.endswith("`exprgrad functions` lists them all)")
+    with pytest.raises(ParseError) as caught:
+        parse("square(x) = x*x; squares(x) = 2*x; squre(a)")
+    assert "did you mean square, squares or sqrt?" in caught.value.message
+    with pytest.raises(ParseError) as caught:
+        parse("zzzz(a)")
+    assert caught.value.message == "unknown function 'zzzz' (`exprgrad functions` lists them all)"
+
+
+def test_e_is_an_ordinary_name_and_its_missing_value_mentions_eulers_number() -> None:
+    """`e` is a variable like any other; with no value the message says Euler's number is exp(1)."""
+    assert parse("e = a*b; e + 1").evaluate({"a": 2, "b": 3}).value == 7.0
+    with pytest.raises(
+        exprgrad.BindingError, match=r"no value for e: pass --e VALUE; Euler's number is written exp\(1\)"
+    ):
+        parse("2*e").evaluate({})

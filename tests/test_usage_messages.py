@@ -23,7 +23,7 @@ def _error(*args: str) -> tuple[int, str]:
     [
         (
             ["grad", "a*b", "--a", "1", "--b", "2", "--format", "json"],
-            "grad has no --format option (eval, explain and check have it)",
+            "grad has no --format option (eval, explain, check and functions have it)",
         ),
         (["explain", "a*b", "--a", "1", "--b", "2", "--svg", "t.svg"], "explain has no --svg option (eval has it)"),
         (

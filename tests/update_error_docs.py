@@ -39,7 +39,8 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         2,
         (
             "The text is not a program. The message gives line:column, the line itself with control characters "
-            "shown as escapes, a caret, and what could have come there. Syntax is checked before anything else."
+            "shown as escapes, a caret, and what could have come there (for typeset signs, the operator to type; "
+            "for digits other than 0-9, that numbers take those). Syntax is checked before anything else."
         ),
         [
             'exprgrad eval "a*"',
@@ -47,22 +48,68 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "(a + b"',
             'exprgrad eval "a $ b"',
             'exprgrad eval ""',
+            'exprgrad eval "a − b" --a 1 --b 2',
+            'exprgrad eval "a × b" --a 1 --b 2',
+            'exprgrad eval "x = ١٢"',
         ],
     ),
     (
         "Names and functions",
         2,
         (
-            "Unknown functions (with a suggestion), wrong argument counts, functions used as values, built-in "
-            "names assigned, a name assigned twice or used before its assignment."
+            "Unknown functions (with the closest names and the command that lists them all), wrong argument "
+            "counts, functions used as values, built-in names assigned, a name assigned twice or used before its "
+            "assignment."
         ),
         [
             'exprgrad eval "tanhh(x)" --x 1',
+            'exprgrad eval "softmaxx(x)" --x 1',
             'exprgrad eval "tanh(x, x)" --x 1',
             'exprgrad eval "exp + 1"',
             'exprgrad eval "pi = 3; pi"',
             'exprgrad eval "a = 1; a = 2; a"',
             'exprgrad eval "b = a + 1; a = 2; b"',
+        ],
+    ),
+    (
+        "User functions",
+        2,
+        (
+            "A call with the wrong number of arguments, a parameter that is not a name, repeated, or named like a "
+            "function or pi, a function named like a built-in, a variable or another function, a function that "
+            "calls itself or is used before its definition, and a program that only defines functions."
+        ),
+        [
+            'exprgrad eval "sq(x) = x*x; sq(a, b)" --a 1 --b 2',
+            'exprgrad eval "f(x, x) = x*x; f(a, a)" --a 1',
+            'exprgrad eval "f(x + 1) = x; f(a)" --a 1',
+            'exprgrad eval "f(exp) = 2*exp; f(a)" --a 1',
+            'exprgrad eval "sin(x) = x; sin(a)" --a 1',
+            'exprgrad eval "f(x) = x; f(x) = 2*x; f(a)" --a 1',
+            'exprgrad eval "v = 2; v(x) = x; v" --a 1',
+            'exprgrad eval "f(x) = x*f(x); f(a)" --a 1',
+            'exprgrad eval "L = g(a); g(x) = x" --a 1',
+            'exprgrad eval "f(x) = x; L = f + 1"',
+            'exprgrad eval "f(x) = x; f = 2; f"',
+            'exprgrad eval "sq(x) = x*x"',
+        ],
+    ),
+    (
+        "Outputs",
+        2,
+        (
+            "--output naming no statement or variable, the same output twice, several outputs where one is "
+            "needed (check, explain, --points, drawings), Hessians in CSV."
+        ),
+        [
+            'exprgrad eval "e = a*b; L = e + c" --a 1 --b 2 --c 3 --output q',
+            'exprgrad eval "e = a*b; L = e + c" --a 1 --b 2 --c 3 --output e --output e',
+            'exprgrad eval "sq(x) = x*x; L = sq(a)" --a 1 --output sq',
+            'exprgrad check "e = a*b; L = e + c" --a 1 --b 2 --c 3 --output e --output L',
+            'exprgrad explain "e = a*b; L = e + c" --a 1 --b 2 --c 3 --output e --output L',
+            'exprgrad eval "e = a*b; L = e + c" --c 3 --output e --output L --points -',
+            'exprgrad eval "e = a*b; L = e + c" --a 1 --b 2 --c 3 --output e --output L --svg g.svg',
+            'exprgrad eval "e = a*b; L = e + c" --a 1 --b 2 --c 3 --output e --output L --order 2 --format csv',
         ],
     ),
     (
@@ -75,10 +122,12 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         "Variable values",
         2,
         (
-            "Missing values (all named, with the options to pass), a value that is not a finite number in the "
-            "language's syntax (ASCII digits only; nothing a float would hold as infinity or as 0), a value given "
-            "twice, a name that is not a variable (with a suggestion), a single-dash option, an option without its "
-            "value, a variable named like an option of the command (given with --var)."
+            "Missing values (all named, with the options to pass; for `e`, a word on Euler's number), a value that "
+            "is not a finite number in the language's syntax (ASCII digits only; nothing a float would hold as "
+            "infinity or as 0), a value given twice, a name that is not a variable (with a suggestion) or that the "
+            "program computes, a single-dash option, an option without its value, a variable named like an option "
+            "of the command (given with --var). A value written in the program is a default, which the command "
+            "line may override."
         ),
         [
             'exprgrad eval "a*b + c" --a 2',
@@ -87,7 +136,8 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "a" --a 1 --a 2',
             'exprgrad eval "abc" --abd 1',
             'exprgrad eval "a+b" -a 1',
-            'exprgrad eval "b = -3; a*b" --a 1 --b 2',
+            'exprgrad eval "e = a*b; e + 1" --a 1 --b 2 --e 3',
+            'exprgrad eval "2*e"',
             'exprgrad eval "a" --a',
             'exprgrad eval "a*b" --a --b 2',
             'exprgrad eval "a" --a 1e-400',

@@ -24,6 +24,26 @@ from .arguments import (
 if TYPE_CHECKING:
     from ..program import Program
 
+OutputsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--output",
+        metavar="NAME",
+        help="Differentiate the statement (or variable) NAME instead of the last statement. Repeat it for the "
+        "Jacobian: d(each output)/d(each variable).",
+    ),
+]
+
+
+def _choose_output(program: "Program", outputs: list[str] | None, command: str) -> tuple["Program", list[str]]:
+    """The program with its output chosen by --output, and the names of several outputs (empty for one)."""
+    names = list(outputs or [])
+    if len(names) == 1:
+        return program.with_output(names[0]), []
+    if names and command in ("check", "explain"):
+        raise BindingError(f"{command} takes one --output; run it once per output")
+    return program, names
+
 
 @app.command("eval", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
 def eval_command(
@@ -77,6 +97,7 @@ def eval_command(
     edge_derivatives: Annotated[
         bool, typer.Option(help="Label edges with local derivatives (with --svg, --png or --dot).")
     ] = False,
+    outputs: OutputsOption = None,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node); optionally draw the graph.
 
@@ -96,6 +117,10 @@ def eval_command(
             },
             drawn=svg is not None or dot is not None or png is not None,
         )
+        program, several = _choose_output(program, outputs, "eval")
+        if several:
+            _eval_several(program, arguments, several, output_format, precision, order, points, (svg, dot, png))
+            return
         if points is not None:
             drawings = (svg, dot, png)
             _eval_points(
@@ -134,6 +159,43 @@ def eval_command(
             print_table(console, program, evaluation, precision)
             if hessian is not None:
                 print_hessian(console, evaluation.output, hessian, precision)
+
+
+def _eval_several(
+    program: "Program",
+    arguments: Arguments,
+    names: list[str],
+    output_format: OutputFormat | None,
+    precision: int | None,
+    order: int,
+    points: str | None,
+    drawings: tuple[Path | None, ...],
+) -> None:
+    """`eval` with several --output: every node's gradient per output, and the Jacobian."""
+    if points is not None:
+        raise BindingError("--points evaluates one output; give one --output")
+    if any(path is not None for path in drawings):
+        raise BindingError("--svg, --png and --dot draw one output's gradients; give one --output")
+    if order == 2 and output_format in (OutputFormat.csv, OutputFormat.tsv):
+        raise BindingError("--order 2 adds Hessians to the table or to JSON; csv and tsv have no place for them")
+    evaluation = program.evaluate(arguments.values, outputs=names)
+    hessians = program.hessians(arguments.values, names) if order == 2 else None
+    if output_format is OutputFormat.json:
+        from ..outputs import jacobian_json
+
+        sys.stdout.write(jacobian_json(program, evaluation, hessians) + "\n")
+    elif output_format in (OutputFormat.csv, OutputFormat.tsv):
+        from ..outputs import jacobian_table_text
+
+        sys.stdout.write(jacobian_table_text(program, evaluation, "," if output_format is OutputFormat.csv else "\t"))
+    else:
+        from ..outputs import print_jacobian_table
+        from ..render import print_hessian
+
+        console = stdout_console()
+        print_jacobian_table(console, program, evaluation, precision)
+        for name, hessian in (hessians or {}).items():
+            print_hessian(console, name, hessian, precision)
 
 
 def _refuse_picture_options_without_picture(given: dict[str, bool], *, drawn: bool) -> None:
@@ -206,6 +268,7 @@ def explain_command(
         int | None, typer.Option(min=1, max=17, help="Significant digits of the numbers (default: exact).")
     ] = None,
     var: VarOption = None,
+    outputs: OutputsOption = None,
 ) -> None:
     """Show the backward pass: for each node, output first, the chain-rule step that gave d(output)/d(node).
 
@@ -215,6 +278,7 @@ def explain_command(
 
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
+        program, _ = _choose_output(program, outputs, "explain")
         explanation = explain(program, program.evaluate(arguments.values))
     except ExprgradError as error:
         fail(error)
@@ -259,6 +323,7 @@ def grad_command(
         int, typer.Option(min=1, max=2, help="2: second derivatives; --wrt a --wrt b prints d2/da db.")
     ] = 1,
     var: VarOption = None,
+    outputs: OutputsOption = None,
 ) -> None:
     """Print derivatives as plain numbers, for scripts.
 
@@ -268,16 +333,37 @@ def grad_command(
 
     With --order 2, two --wrt (or one, for d2/da2) print one number; otherwise ROW<TAB>COLUMN<TAB>VALUE lines.
 
+    With several --output, each line starts with the output's name: OUTPUT<TAB>NAME<TAB>VALUE (--order 2:
+    OUTPUT<TAB>ROW<TAB>COLUMN<TAB>VALUE), for every variable or the --wrt ones.
+
     Example: da=$(exprgrad grad "a*b + c" --a 2 --b -3 --c 10 --wrt a)
     """
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
+        program, several = _choose_output(program, outputs, "grad")
         wanted = list(wrt or [])
         unknown = [name for name in wanted if name not in program.variables]
         if unknown:
             listing = ", ".join(program.variables) or "none"
             raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
-        if order == 2:
+        if several and order == 2:
+            hessians = program.hessians(arguments.values, several)
+            lines = [
+                f"{output}\t{row}\t{column}\t{hessian[row][column]!r}"
+                for output, hessian in hessians.items()
+                for row in hessian
+                for column in hessian
+                if not wanted or (row in wanted and column in wanted)
+            ]
+        elif several:
+            jacobian = program.evaluate(arguments.values, outputs=several).jacobian
+            lines = [
+                f"{output}\t{name}\t{value!r}"
+                for output, gradients in jacobian.items()
+                for name, value in gradients.items()
+                if not wanted or name in wanted
+            ]
+        elif order == 2:
             lines = _second_derivative_lines(program.hessian(arguments.values), wanted)
         else:
             lines = _first_derivative_lines(program.evaluate(arguments.values).gradients, wanted)
@@ -314,6 +400,7 @@ def check_command(
     atol: Annotated[float, typer.Option(min=0.0, help="Absolute tolerance.")] = 1e-9,
     output_format: Annotated[ReportFormat, typer.Option("--format", help="table or json.")] = ReportFormat.table,
     var: VarOption = None,
+    outputs: OutputsOption = None,
 ) -> None:
     """Check every gradient against a finite difference (and against --expect values).
 
@@ -328,6 +415,7 @@ def check_command(
             if not math.isfinite(tolerance):
                 raise BindingError(f"{name} must be a finite number, got {tolerance!r}")
         program, arguments = build_program(ctx, program_argument, file, var)
+        program, _ = _choose_output(program, outputs, "check")
         expected = _parse_expectations(expect or [])
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
     except ExprgradError as error:
