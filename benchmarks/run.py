@@ -13,6 +13,9 @@ Cases (each a function in CASES; add one there):
            objects, and SymPy (parse_expr + diff + evaluate) where it survives; the parse loop alone, for scale
   points   --points over many rows: the compute against hand-written vectorised NumPy, and end to end (CSV in,
            CSV out) against a NumPy script; the pure-Python row path as the baseline it replaces
+  limits   peak memory of whole commands on the largest program the input limit admits (one node per byte)
+  drawing  --svg of a chain of layers sharing w and b, with system dot and the WebAssembly Graphviz, against
+           micrograd's draw_dot; a 7-node --svg with the WebAssembly Graphviz cold and warm against system dot
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -667,11 +671,140 @@ def points(settings: Settings) -> Iterator[Row]:
         os.unlink(path)
 
 
+def limits(settings: Settings) -> Iterator[Row]:
+    """Peak memory of whole commands at the input limit, against the 2 GB the README promises (--quick: 1/16)."""
+    from exprgrad.cli import MAX_PROGRAM_BYTES
+
+    size = MAX_PROGRAM_BYTES // (16 if settings.quick else 1)
+    handle, path = tempfile.mkstemp(suffix=".txt")
+    with os.fdopen(handle, "w") as stream:
+        stream.write("-" * (size - 1) + "a")  # the densest program there is: one node per byte
+    try:
+        for words in (["eval"], ["eval", "--format", "json"], ["grad"]):
+            seconds, megabytes = _process_seconds_and_memory([EXPRGRAD, *words, "-f", path, "--a", "1"])
+            yield Row(
+                "limits",
+                f"{' '.join(words)}, a {size:,}-byte program ({size:,} nodes): peak memory ({seconds:.0f} s)",
+                f"{megabytes:,.0f} MiB ({megabytes * 2**20 / size:,.0f} B/node)",
+                goal="< 2 GB at the limit",
+                met=megabytes * 2**20 * (MAX_PROGRAM_BYTES / size) < 2e9,
+            )
+    finally:
+        os.unlink(path)
+
+
+# -- case: drawings ----------------------------------------------------------------------------------------------
+
+# micrograd's draw_dot on the shared-weight chain can take many minutes with the system dot: stopped here.
+DRAWING_PEER_SECONDS = 60.0
+RENDERER_NAMES = {"dot": "system dot", "wasm": "WebAssembly"}
+WALKTHROUGH_SVG = ["eval", "L = (a*b + c) * f", "--a", "2", "--b", "-3", "--c", "10", "--f", "-2", "--svg"]
+
+
+def _wall_seconds(command: list[str], env: dict[str, str], timeout: float | None = None) -> float | None:
+    """Whole-process wall time of `command`, or None when it was stopped at `timeout` seconds."""
+    start = time.perf_counter()
+    # A session of its own, so that a stopped peer takes the `dot` it started down with it.
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, start_new_session=True) as process:
+        try:
+            code = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return None
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed (exit {code})")
+    return time.perf_counter() - start
+
+
+def drawing(settings: Settings) -> Iterator[Row]:
+    """--svg of a shared-weight chain with each renderer against micrograd's draw_dot; the WebAssembly start."""
+    repeat = 3 if settings.quick else 5
+    renderers = ["dot", "wasm"] if shutil.which("dot") else ["wasm"]
+    with tempfile.TemporaryDirectory(prefix="exprgrad-bench-") as folder:
+        cache = Path(folder) / "cache"
+        env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+        picture = str(Path(folder) / "graph.svg")
+        seven = [EXPRGRAD, *WALKTHROUGH_SVG, picture]
+        times: dict[str, list[float]] = {"dot": [], "cold": [], "warm": []}
+        for _ in range(repeat):
+            if "dot" in renderers:
+                times["dot"].append(_wall_seconds(seven, {**env, "EXPRGRAD_RENDERER": "dot"}) or 0.0)
+            shutil.rmtree(cache, ignore_errors=True)
+            times["cold"].append(_wall_seconds(seven, {**env, "EXPRGRAD_RENDERER": "wasm"}) or 0.0)
+            times["warm"].append(_wall_seconds(seven, {**env, "EXPRGRAD_RENDERER": "wasm"}) or 0.0)
+        for state in ("cold", "warm"):
+            what = "7-node --svg, WebAssembly Graphviz, " + (
+                "cold (compiles graphviz.wasm)" if state == "cold" else "warm (compiled module from the cache)"
+            )
+            if "dot" not in renderers:
+                yield Row("drawing", what, show(times[state], 1e3, "ms"), "system dot", "not installed")
+                continue
+            ratio = median(times[state]) / median(times["dot"])
+            yield Row(
+                "drawing",
+                what,
+                show(times[state], 1e3, "ms"),
+                "same with system dot",
+                show(times["dot"], 1e3, "ms"),
+                f"{ratio:.2f}x",
+                "<= 2x" if state == "warm" else "",
+                ratio <= 2 if state == "warm" else None,
+            )
+        peer_stopped_at: int | None = None
+        for layers in (50, 100) if settings.quick else (50, 100, 200):
+            program = Path(folder) / f"chain{layers}.txt"
+            program.write_text("; ".join(f"x{i} = x{i - 1}*w + b" for i in range(1, layers + 1)))
+            command = [
+                EXPRGRAD,
+                "eval",
+                "-f",
+                str(program),
+                "--x0",
+                "0.5",
+                "--w",
+                "0.9",
+                "--b",
+                "0.1",
+                "--svg",
+                picture,
+            ]
+            peer: float | None = None
+            if "dot" in renderers and peer_stopped_at is None:
+                script = [PYTHON, str(HERE / "micrograd_draw_dot.py"), str(layers)]
+                peer = _wall_seconds(script, env, timeout=DRAWING_PEER_SECONDS)
+                peer_stopped_at = None if peer is not None else layers
+            if "dot" not in renderers:
+                peer_text = "needs system dot"
+            elif peer_stopped_at == layers:
+                peer_text = f"> {DRAWING_PEER_SECONDS:.0f} s (stopped)"
+            elif peer is None:
+                peer_text = f"not run ({peer_stopped_at} layers took > {DRAWING_PEER_SECONDS:.0f} s)"
+            else:
+                peer_text = f"{peer:.2f} s"
+            for renderer in renderers:
+                ours = [_wall_seconds(command, {**env, "EXPRGRAD_RENDERER": renderer}) or 0.0 for _ in range(repeat)]
+                if peer is None:
+                    ratio_text = f"< {median(ours) / DRAWING_PEER_SECONDS:.3f}x" if "dot" in renderers else ""
+                else:
+                    ratio_text = f"{median(ours) / peer:.3f}x"
+                yield Row(
+                    "drawing",
+                    f"--svg of x1 = x0*w + b; ... ({layers} layers), {RENDERER_NAMES[renderer]}",
+                    show(ours, 1, "s"),
+                    "micrograd draw_dot + system dot",
+                    peer_text,
+                    ratio_text,
+                )
+
+
 CASES: dict[str, Callable[[Settings], Iterator[Row]]] = {
     "startup": startup,
     "engine": engine,
     "text": text,
     "points": points,
+    "limits": limits,
+    "drawing": drawing,
 }
 
 

@@ -12,12 +12,12 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .errors import BindingError
-from .textform import NUMBER_PATTERN
+from .grammar_tables import NAME_PATTERN, NUMBER_PATTERN
 
-# The number syntax of the language itself, with a sign: no `inf`, `nan`, `1_000` or surrounding spaces, which
-# Python's float() would accept, and ASCII digits only (float() also reads `١٢` as 12; the README lists none such).
-_NUMBER = re.compile(rf"[+-]?{NUMBER_PATTERN}", re.ASCII)
-_NAME = re.compile(r"[^\W\d]\w*")
+# The number syntax of the language itself (the grammar's), with a sign: no `inf`, `nan`, `1_000`, surrounding
+# spaces or digits other than 0-9 (`١٢`), which Python's float() would accept.
+_NUMBER = re.compile(rf"[+-]?{NUMBER_PATTERN}")
+_NAME = re.compile(NAME_PATTERN)
 
 
 class Arguments:

@@ -158,7 +158,7 @@ def finite_difference(program: Program, variable: Value) -> tuple[_Estimate | No
     return best, ""
 
 
-def _variables_at_kinks(program: Program) -> dict[str, str]:
+def variables_at_kinks(program: Program) -> dict[str, str]:
     """Variables whose gradient passes through a node exactly at its kink: name -> what is said about it.
 
     One walk from all such kinks at once (each node is visited once), so it stays linear in the program.
@@ -203,7 +203,7 @@ def check_gradients(
     if unknown:
         raise BindingError(f"--expect names {unknown[0]}, which is not a variable of the program")
     evaluation = program.evaluate(bindings)
-    at_kink = _variables_at_kinks(program)
+    at_kink = variables_at_kinks(program)
     results = []
     for name, variable in program.variables.items():
         autodiff = evaluation.gradients[name]

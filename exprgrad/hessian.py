@@ -134,26 +134,16 @@ def gradient_graph(root: Value, order: Sequence[Value] | None = None) -> dict[in
     try:
         grads = reverse_sweep(order, inputs, position[id(root)], order, VALUE_MATH, constant(1.0), zero=None)
     except PartialFailed as failure:
+        # The failing node belongs to the derivative's formula and has no source text: name the formula instead,
+        # written with the program's labels, and keep only the engine's reason (after its last colon).
+        error = failure.error
         node = order[failure.position]
-        raise node_error(node, f"cannot differentiate twice: {_failed_derivative(node, failure.error)}") from None
+        reason = "division by zero" if isinstance(error, ZeroDivisionError) else str(error).rpartition(": ")[2]
+        formula = local_formula(node, failure.slot)
+        raise node_error(
+            node, f"cannot differentiate twice: its derivative {formula} cannot be computed here ({reason})"
+        ) from None
     return {id(node): grad for node, grad in zip(order, grads, strict=True) if grad is not None}
-
-
-def _failed_derivative(node: Value, error: ArithmeticError) -> str:
-    """Why `node`'s local derivative could not be built as a graph, naming it by its formula in the program's labels.
-
-    The node that failed belongs to the derivative's formula (the `b - 1` of `b * a**(b - 1)`) and has no source
-    text, so the engine's message would name it `<sub>`: only its reason, after the last colon, is kept.
-    """
-    reason = "division by zero" if isinstance(error, ZeroDivisionError) else str(error).rpartition(": ")[2]
-    assert node.op is not None  # the sweep differentiates op nodes only
-    for slot, (child, partial) in enumerate(zip(node.inputs, node.op.partials, strict=True)):
-        if child.needs_grad:
-            try:
-                partial(VALUE_MATH, *node.inputs, node)
-            except ArithmeticError:
-                return f"its derivative {local_formula(node, slot)} cannot be computed here ({reason})"
-    return reason
 
 
 Hessian = dict[str, dict[str, float]]

@@ -5,6 +5,10 @@ Lark, see `make_grammar_tables`): the same callbacks are called with the same ch
 reported at the same place with the same set of expected terminals. It is a loop, so nesting depth is bounded by
 memory only, and it costs no grammar analysis at start-up.
 
+One rule is added to the grammar's: inside parentheses a run of line breaks is skipped, as in Python, so a long
+formula can be wrapped. A context-free grammar cannot say that without a copy of every expression rule that allows
+line breaks; the parser's stack already knows whether a parenthesis is open.
+
 Tokens are handed to callbacks as `re.Match` objects. One match is the ignored text in front of a token (spaces,
 comments) and the token, which is the match's last group: ``token_text(match)`` is its text, ``token_start(match)``
 and ``match.end()`` its offsets, ``match.lastgroup`` the terminal's name. Skipping ignored text inside the match

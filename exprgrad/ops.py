@@ -384,6 +384,16 @@ def _pow_exponent_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
     )
 
 
+def _atan2_partial(*, first: bool) -> Partial:
+    def partial(m: Any, x: Any, y: Any, out: Any) -> Any:
+        if m.is_zero(x) and m.is_zero(y):
+            # At the origin atan2 jumps; PyTorch takes 0 for both partials, where the formula divides 0 by 0.
+            return 0.0
+        return (y if first else -x) / m.hypot(x, y) / m.hypot(x, y)
+
+    return partial
+
+
 def _at_zero(x: float, *rest: float) -> bool:
     return x == 0.0
 
@@ -636,11 +646,20 @@ ATAN: Final = _call(
 ATAN2: Final = _call(
     "atan2",
     math.atan2,
-    (lambda m, x, y, o: y / m.hypot(x, y) / m.hypot(x, y), "y / hypot(x, y) / hypot(x, y)"),
-    (lambda m, x, y, o: -x / m.hypot(x, y) / m.hypot(x, y), "-x / hypot(x, y) / hypot(x, y)"),
+    (_atan2_partial(first=True), "y / hypot(x, y) / hypot(x, y)"),
+    (_atan2_partial(first=False), "-x / hypot(x, y) / hypot(x, y)"),
     description="the angle of the point (x, y) from the x axis, in [-pi, pi]",
     parameters=("y", "x"),
-    domain="every y, x (atan2(0, 0) = 0; no derivative at (0, 0): a math error)",
+    domain="every y, x (atan2(0, 0) = 0)",
+    conventions=(
+        Convention(
+            "x == 0 and y == 0",
+            "d/dy = d/dx = 0 (atan2 jumps there)",
+            lambda x, y: x == 0.0 and y == 0.0,
+            # Crossing the negative x axis, atan2 jumps from pi to -pi: a finite difference across it is no estimate.
+            lambda y, x: sign(y) if x < 0.0 else 0.0,
+        ),
+    ),
 )
 SINH: Final = _call("sinh", _sinh, (lambda m, x, o: m.cosh(x), "cosh(x)"), description="the hyperbolic sine")
 COSH: Final = _call("cosh", _cosh, (lambda m, x, o: m.sinh(x), "sinh(x)"), description="the hyperbolic cosine")
@@ -789,10 +808,11 @@ LEAKY_RELU: Final = _call(
 ELU: Final = _call(
     "elu",
     _elu,
-    (lambda m, x, o: m.exp(m.clamp_max(x, 0.0)), "exp(clamp_max(x, 0))"),
+    # exp(-relu(-x)) is exp(x) for x <= 0 and 1 above; through relu'(0) = 0 its own slope at 0 is 0, as PyTorch's.
+    (lambda m, x, o: m.exp(-m.relu(-x)), "exp(-relu(-x))"),
     description="x for x > 0, else exp(x) - 1 (alpha = 1)",
     conventions=(
-        Convention("x == 0", "d/dx = 1 (smooth); d2/dx2 = 1, the x <= 0 side", _at_zero, _sign_piece, kink=False),
+        Convention("x == 0", "d/dx = 1 (smooth); d2/dx2 = 0, the x > 0 side", _at_zero, _sign_piece, kink=False),
     ),
 )
 SOFTPLUS: Final = _call(

@@ -105,7 +105,7 @@ class _Definition:
         self.name = name
         self.position = position
         self.parameters = tuple(parameters)
-        self.placeholders = tuple(Value(math.nan, parameter) for parameter in parameters)
+        self.placeholders = tuple(Value(math.nan, label=parameter) for parameter in parameters)
         # What the parameters hide while the body is read, put back when it ends.
         self.shadowed = {parameter: builder.scope.get(parameter) for parameter in parameters}
         # The body's nodes are the ones appended from here on (less the program variables it names first).
@@ -223,7 +223,7 @@ class _GraphBuilder:
         if name in FUNCTIONS or name in self.functions:
             stand_in = self._report(f"{name} is a function: call it as {name}(...)", start)
             return (stand_in[0], start, end)
-        node = Value(math.nan, name)
+        node = Value(math.nan, label=name)
         self.nodes.append(node)
         self.scope[name] = self.variables[name] = node
         self.named.add(node)
@@ -465,7 +465,7 @@ class _GraphBuilder:
         # A fresh literal is a constant leaf: the cheap test first, since most statements assign an expression.
         if node.op is None and not node.needs_grad and self._take_fresh_literal(node):
             # `b = -3`: an input variable with a value given in the program.
-            node = Value(node.data, name)
+            node = Value(node.data, label=name)
             self.nodes.append(node)
             self.variables[name] = node
             self.defaults[name] = node.data

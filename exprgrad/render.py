@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .node_keys import node_keys
 from .program import Evaluation, Program
+from .textform import format_number
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -15,12 +16,10 @@ if TYPE_CHECKING:
 
 
 def number_text(x: float | None, precision: int | None) -> str:
-    """A number for people: exact (shortest round-trip) by default, or `precision` significant digits."""
+    """A number for people (`textform.format_number`), or "-" for none."""
     if x is None:
         return "-"
-    if precision is None:
-        return repr(x)
-    return f"{x:.{precision}g}"
+    return format_number(x, precision)
 
 
 HEADERS = ("node", "op", "data", "grad")
@@ -67,8 +66,12 @@ def print_table(console: Console, program: Program, evaluation: Evaluation, prec
     console.print(output_line(evaluation, precision), markup=False, highlight=False)
 
 
-def plain_table(program: Program, evaluation: Evaluation, precision: int | None = None) -> str | None:
+def plain_table(
+    program: Program, evaluation: Evaluation, precision: int | None = None, *, ascii_only: bool = False
+) -> str | None:
     """The text `print_table` writes to a pipe (no colour, no width limit), drawn without importing Rich.
+
+    `ascii_only` draws the borders as Rich does for an output encoding other than UTF-8: with - + and |.
 
     Importing Rich costs about 40 ms, more than all the rest of a small run. Without colour the table is simple
     enough to draw here; tests compare the two drawings. Where a cell holds a character other than ASCII or the
@@ -87,8 +90,9 @@ def plain_table(program: Program, evaluation: Evaluation, precision: int | None 
             f"{data.rjust(widths[2])} {bar} {grad.rjust(widths[3])}"
         )
 
-    rule = "╇".join("━" * (width + (1 if column in (0, 3) else 2)) for column, width in enumerate(widths))
-    lines = [line(HEADERS, "┃"), rule, *(line(row, "│") for row in rows), output_line(evaluation, precision)]
+    head_bar, cross, dash, bar = "|+-|" if ascii_only else "┃╇━│"
+    rule = cross.join(dash * (width + (1 if column in (0, 3) else 2)) for column, width in enumerate(widths))
+    lines = [line(HEADERS, head_bar), rule, *(line(row, bar) for row in rows), output_line(evaluation, precision)]
     return "\n".join(lines) + "\n"
 
 
@@ -98,6 +102,8 @@ def print_check(console: Console, results: Sequence[GradientCheck]) -> None:
 
     from .checking import summary
 
+    # An output encoding other than UTF-8 gets "+/-" for the plus-minus sign, as Rich gives it ASCII borders.
+    plus_minus = "+/-" if console.options.ascii_only else "±"
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("variable")
     table.add_column("autodiff", justify="right", no_wrap=True)
@@ -105,12 +111,16 @@ def print_check(console: Console, results: Sequence[GradientCheck]) -> None:
     table.add_column("expected", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     for result in results:
-        numeric = "-" if result.numeric is None else f"{result.numeric!r} ± {result.numeric_error:.1g}"
-        expected = "-" if result.expected is None else repr(result.expected)
+        numeric = (
+            "-"
+            if result.numeric is None
+            else f"{format_number(result.numeric)} {plus_minus} {result.numeric_error:.1g}"
+        )
+        expected = number_text(result.expected, None)
         failed = result.verdict == "FAIL"
         table.add_row(
             result.name,
-            repr(result.autodiff),
+            format_number(result.autodiff),
             numeric,
             expected,
             result.verdict,
@@ -119,7 +129,8 @@ def print_check(console: Console, results: Sequence[GradientCheck]) -> None:
     print_rstripped(console, table)
     for result in results:
         if result.reason:
-            console.print(f"{result.name}: {result.reason}", markup=False, highlight=False)
+            reason = result.reason.replace("±", plus_minus)
+            console.print(f"{result.name}: {reason}", markup=False, highlight=False)
     console.print(summary(results), markup=False, highlight=False)
 
 

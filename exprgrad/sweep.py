@@ -31,11 +31,12 @@ class SweepNode(Protocol):
 
 
 class PartialFailed(Exception):
-    """A local partial (or the product with it) failed at the node in `position`; `error` says why."""
+    """The local partial of input `slot` (or the product with it) failed at the node in `position`; `error` says why."""
 
-    def __init__(self, position: int, error: ArithmeticError) -> None:
+    def __init__(self, position: int, slot: int, error: ArithmeticError) -> None:
         super().__init__(str(error))
         self.position = position
+        self.slot = slot
         self.error = error
 
 
@@ -65,6 +66,7 @@ def reverse_sweep(
     grads[output] = seed
     is_constant_zero = m.is_constant_zero
     index = output
+    slot = 0
     try:
         for index in range(output, -1, -1):
             node = nodes[index]
@@ -91,7 +93,7 @@ def reverse_sweep(
                 if observe is not None:
                     observe(index, slot, position, grad, local, term)
     except ArithmeticError as error:
-        raise PartialFailed(index, error) from None
+        raise PartialFailed(index, slot, error) from None
     return grads
 
 

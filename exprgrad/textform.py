@@ -8,17 +8,16 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from .grammar_tables import NAME_PATTERN, NUMBER_PATTERN
 from .ops import CALL, INFIX, PREFIX, Op
 
 # Operators that read better with spaces around them; tighter ones are written `a*b`, `a**2`.
 _SPACED = frozenset({"+", "-"})
 
-# An unsigned number as the language writes it (grammars/expr.lark has the same NUMBER).
-NUMBER_PATTERN = r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
-# Patterns, not compiled ones: only formulas (explanations, drawings) use them, and compiling both when the module
-# loads cost 0.35 ms of every start. `re` compiles each at its first use and keeps it.
+# Patterns, not compiled ones: only formulas (explanations, drawings) use them, and `re` compiles each at its first
+# use and keeps it, so a plain evaluation never pays for compiling them.
 # Labels that stand inside a formula or a d/d symbol without parentheses: a name or an unsigned number.
-_ATOM = rf"[^\W\d]\w*|{NUMBER_PATTERN}"
+_ATOM = rf"{NAME_PATTERN}|{NUMBER_PATTERN}"
 # Placeholders in the registry's formulas: x and y are an op's inputs in order, `out` is its own value.
 _PLACEHOLDER = r"\b(x|y|out)\b"
 
@@ -39,8 +38,12 @@ class Node(Protocol):
     def data(self) -> float: ...
 
 
-def format_number(x: float) -> str:
-    """The shortest text that reads back as exactly `x`, without a trailing `.0` (`2`, `0.5`, `1e-07`)."""
+def format_number(x: float, precision: int | None = None) -> str:
+    """A number as every text output writes it (JSON keeps JSON numbers): by default the shortest text that reads
+    back as exactly `x`, without a trailing `.0` (`2`, `0.5`, `1e-07`); with `precision`, that many significant
+    digits (`0.7616`)."""
+    if precision is not None:
+        return f"{x:.{precision}g}"
     text = repr(x)
     return text[:-2] if text.endswith(".0") else text
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 from typer.testing import CliRunner, Result
 
@@ -44,3 +48,25 @@ def split_example(command: str) -> tuple[list[str], str | None]:
     if words[0] != "exprgrad":
         raise ValueError(f"not an exprgrad command: {command}")
     return words, stdin
+
+
+def needs_shell(command: str) -> bool:
+    """Whether a documented line needs a real shell and process: a redirection, `;`, a pipe, or a first command
+    that is not exprgrad (faults of file descriptors, limits and files set up by the line itself)."""
+    tokens = list(shlex.shlex(command.split(" <<< ", maxsplit=1)[0], posix=True, punctuation_chars=True))
+    return tokens[0] != "exprgrad" or any(set(token) <= set("();<>|&") for token in tokens)
+
+
+def run_in_shell(command: str, cwd: Path) -> tuple[str, int]:
+    """Run a documented line in bash, `exprgrad` being this checkout's entry point: stdout + stderr, exit code."""
+    define = f'exprgrad() {{ {shlex.quote(sys.executable)} -m exprgrad "$@"; }}; '
+    result = subprocess.run(
+        ["bash", "-c", define + command],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "80"},
+        timeout=300,
+        check=False,
+    )
+    return result.stdout + result.stderr, result.returncode

@@ -64,6 +64,19 @@ def _within_one(e: Expr) -> Expr:
     return Expr(f"(0.9*tanh({e.text}))", sympy.Rational(9, 10) * sympy.tanh(e.sym))
 
 
+class RealCubeRoot(sympy.Function):  # type: ignore[misc]
+    """The real cube root, negative for negative x (SymPy's x**(1/3) is complex there)."""
+
+    @classmethod
+    def eval(cls, x: sympy.Expr) -> sympy.Expr | None:
+        if x.is_number and x.is_real is not False:
+            return sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return 1 / (3 * RealCubeRoot(self.args[0]) ** 2)
+
+
 def _sigmoid(s: sympy.Expr) -> sympy.Expr:
     return 1 / (1 + sympy.exp(-s))
 
@@ -103,7 +116,7 @@ def _unary(child: Expr, kind: str) -> Expr:
         # Away from 0, where the cube root has no derivative.
         "cbrt": Expr(
             f"cbrt({t} - 0.3)",
-            sympy.sign(s - sympy.Rational(3, 10)) * sympy.Abs(s - sympy.Rational(3, 10)) ** sympy.Rational(1, 3),
+            RealCubeRoot(s - sympy.Rational(3, 10)),
         ),
         "sign": Expr(f"sign({t})", sympy.sign(s)),
         "step": Expr(f"step({t})", sympy.Heaviside(s, 0)),

@@ -127,6 +127,7 @@ ERRORS = [
     (["a*b+c", "--a", "2"], 2, "no value for b, c: pass --b VALUE --c VALUE"),
     (["a+b", "--a", "1", "--b", "x"], 2, "the value of b must be a number"),
     (["a+b", "--a", "1", "--b", "nan"], 2, "must be a number"),
+    (["a+b", "--a", "1", "--b", "\u0661\u0662"], 2, "must be a number"),
     (["a+b", "--a", "1", "--b", "1e999"], 2, "too large"),
     (["a+b", "--a", "1", "--a", "2", "--b", "0"], 2, "a is given more than once"),
     (["a+b", "--a", "1", "--var", "a=2", "--b", "0"], 2, "a is given more than once"),

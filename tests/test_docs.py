@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli_helpers import run, split_example
+from .cli_helpers import needs_shell, run, run_in_shell, split_example
 
 PAGE = Path(__file__).parent.parent / "docs" / "errors.md"
 _BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
@@ -39,6 +39,9 @@ def test_documented_example(
 ) -> None:
     """Running the documented command gives the documented output and exit code."""
     monkeypatch.chdir(tmp_path)
+    if needs_shell(command):
+        assert run_in_shell(command, tmp_path) == (expected, code)
+        return
     words, stdin = split_example(command)
     result = run(*words[1:], input=stdin)
     assert result.exit_code == code

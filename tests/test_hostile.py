@@ -254,7 +254,7 @@ def test_a_large_program_file_is_refused_with_a_message(tmp_path: Path) -> None:
         stream.truncate(MAX_PROGRAM_BYTES + 10)
     result = run("eval", "-f", str(path))
     assert result.exit_code == 2
-    assert "larger than the 16 MiB" in result.stderr
+    assert "larger than the 1 MiB" in result.stderr
 
 
 def test_a_million_node_program_works() -> None:
@@ -262,7 +262,7 @@ def test_a_million_node_program_works() -> None:
     terms = 500_000
     result = run("grad", "+".join(["x"] * terms), "--x", "1")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"x\t{float(terms)!r}\n"
+    assert result.stdout == f"x\t{terms}\n"
 
 
 def test_sigint_ends_quietly_with_130_and_keeps_files(tmp_path: Path) -> None:
@@ -336,5 +336,5 @@ def test_deep_nesting_is_fast_enough(depth: int) -> None:
     """100,000 levels of nesting finish (bounded time, no recursion)."""
     started = time.monotonic()
     result = run("grad", "(" * depth + "x" + ")" * depth, "--x", "2", "--wrt", "x")
-    assert result.stdout == "1.0\n"
+    assert result.stdout == "1\n"
     assert time.monotonic() - started < 120

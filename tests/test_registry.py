@@ -238,3 +238,16 @@ def test_a_zero_gradient_passes_nothing_back_in_the_shared_sweep() -> None:
     order[3] = order[1] * order[2]
     grads = reverse_sweep(order, [(), (0,), (), (1, 2)], 3, [n.data for n in order], FLOAT_MATH, 1.0)
     assert grads[0] == 0.0
+
+
+def test_number_and_name_patterns_are_the_grammars() -> None:
+    """The NUMBER and NAME patterns that bindings, formulas and the parser use are the grammar's, as its tables say."""
+    import re
+
+    from exprgrad.grammar_tables import NAME_PATTERN, NUMBER_PATTERN, TOKEN_PATTERN
+
+    grammar = (Path(__file__).parent.parent / "grammars" / "expr.lark").read_text(encoding="utf-8")
+    terminals = dict(re.findall(r"^(NUMBER|NAME): /(.*)/$", grammar, flags=re.MULTILINE))
+    assert terminals == {"NUMBER": NUMBER_PATTERN, "NAME": NAME_PATTERN}
+    assert f"(?P<NUMBER>{NUMBER_PATTERN})" in TOKEN_PATTERN
+    assert f"(?P<NAME>{NAME_PATTERN})" in TOKEN_PATTERN

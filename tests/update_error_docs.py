@@ -6,9 +6,10 @@ fails while the page and the program disagree.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from .cli_helpers import run, split_example
+from .cli_helpers import needs_shell, run, run_in_shell, split_example
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 
@@ -23,13 +24,18 @@ and fails if one of them no longer matches; `python -m tests.update_error_docs` 
 | 0 | success |
 | 1 | a math error (domain, overflow, infinite derivative); for `check`, a gradient that disagrees |
 | 2 | a usage error: the program text, a name, a value, an option, a `--points` row |
-| 3 | an output file or drawing could not be made |
+| 3 | output could not be written: an output file or drawing, or standard output (a full disk, a closed stream) |
+| 5 | out of memory |
 | 130 | interrupted by Ctrl-C (`exprgrad: interrupted`; no half-written file is left) |
+| 129, 143 | stopped by SIGHUP or SIGTERM (`exprgrad: stopped by SIGTERM`): 128 + the signal's number, and, as for \
+Ctrl-C, no half-written or temporary file is left |
 | SIGPIPE | stdout was closed early (`exprgrad ... \\| head -1`): the process ends quietly, as shells expect |
 
 Whatever you typed that a message repeats (a path, a name, a value, a `--points` field) is shown with each
 unprintable character as its escape, `\\x1b` or `\\n`: a message never sends a control sequence to the terminal, and
 it stays on one line.
+
+Examples that set up a fault (a full disk, a closed stream, a limit) run in bash in an empty folder.
 """
 
 # (title, exit code, what the section covers, the commands shown)
@@ -126,8 +132,8 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "is not a finite number in the language's syntax (ASCII digits only; nothing a float would hold as "
             "infinity or as 0), a value given twice, a name that is not a variable (with a suggestion) or that the "
             "program computes, a single-dash option, an option without its value, a variable named like an option "
-            "of the command (given with --var). A value written in the program is a default, which the command "
-            "line may override."
+            "of the command (given with --var). A value written in the program is a default, which the command line "
+            "may override."
         ),
         [
             'exprgrad eval "a*b + c" --a 2',
@@ -149,10 +155,9 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         "Command-line usage",
         2,
         (
-            "No program, more than one, an unreadable or non-UTF-8 program file, a file over the 16 MiB limit, "
+            "No program, more than one, an unreadable or non-UTF-8 program file, a file over the 1 MiB limit, "
             "options exprgrad does not have or values it does not take (numbers in ASCII digits, none read as 0), an "
-            "option of another command, a program "
-            "without its command, picture options with nothing drawn."
+            "option of another command, a program without its command, picture options with nothing drawn."
         ),
         [
             "exprgrad eval",
@@ -171,6 +176,9 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "a" --a 1 --precision ٣',
             'exprgrad grad "a*b" --a 1 --b 2 --wrt c',
             'exprgrad check "a" --a 1 --expect a',
+            'exprgrad check "a*b" --against "b"',
+            'exprgrad check "a*b" --wrt a --against "c"',
+            'exprgrad check "a*b" --wrt a --against "b" --range a=3:1',
         ],
     ),
     (
@@ -213,16 +221,59 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         "Failed gradient checks",
         1,
         "`exprgrad check` exits 1 when a gradient disagrees with its finite difference or with --expect.",
-        ['exprgrad check "a*b" --a 2 --b 3 --expect a=2'],
+        [
+            'exprgrad check "a*b" --a 2 --b 3 --expect a=2',
+            'exprgrad check "x**2*sin(x)" --against "2*x*sin(x)" --samples 20',
+        ],
     ),
     (
         "Output files",
         3,
         (
-            "A folder that does not exist, a path that cannot be written, a drawing over the 2,000-node limit, "
-            "PNG without a system Graphviz. An existing file is never left half-written."
+            "A folder that does not exist, a path that cannot be written, a drawing over the 1,000-node limit or one "
+            "still being laid out at its time limit (EXPRGRAD_DRAWING_TIME_LIMIT, 20 s by default), PNG without a "
+            "system Graphviz. An existing file is never left half-written."
         ),
         ['exprgrad eval "a" --a 1 --svg missing/graph.svg', 'exprgrad eval "a" --a 1 --dot /proc/graph.dot'],
+    ),
+    (
+        "Output that cannot be written",
+        3,
+        (
+            "Standard output on a full disk or closed (for every command, `--help` and `--version` too); a FIFO "
+            "that no process reads (refused at once rather than waited on); a read-only file, which `--force` "
+            "replaces; a `dot` that exits without error but writes nothing (the old picture stays). When stdout is "
+            "a regular file on a disk that fills up, it is cut back to its last complete line. If the in-process "
+            "Graphviz cannot start (`ulimit -v` under about 4.3 GB, `ulimit -f`), the message is `the in-process "
+            "Graphviz could not start: ...` with the runtime's reason, also exit 3."
+        ),
+        [
+            'exprgrad eval "a*b" --a 1 --b 2 > /dev/full',
+            "exprgrad --version > /dev/full",
+            'exprgrad eval "a*b" --a 1 --b 2 >&-',
+            'mkfifo pipe.dot; exprgrad eval "a*b" --a 1 --b 2 --dot pipe.dot',
+            'echo old > g.dot; chmod 444 g.dot; exprgrad eval "a*b" --a 1 --b 2 --dot g.dot',
+            "printf '#!/bin/sh\\ncat > /dev/null\\n' > dot; chmod +x dot; "
+            'PATH=.:$PATH exprgrad eval "a*b" --a 1 --b 2 --svg g.svg',
+        ],
+    ),
+    (
+        "Inputs that cannot be read or would be overwritten",
+        2,
+        (
+            "A program read from a closed stdin; an output path that is the program file (the same path, a "
+            "symbolic link or a hard link to it), which exprgrad refuses rather than destroy the program."
+        ),
+        [
+            "exprgrad eval -f - <&-",
+            'echo "a*b" > prog.txt; exprgrad eval -f prog.txt --a 1 --b 2 --dot prog.txt',
+        ],
+    ),
+    (
+        "Out of memory",
+        4,
+        "The process may not have the memory the program needs (here a million nodes in 300 MB of address space).",
+        ["python3 -c \"print('-' * 1000000 + 'a')\" > big.txt; ulimit -v 300000; exprgrad eval -f big.txt --a 1"],
     ),
 ]
 
@@ -233,13 +284,18 @@ def render_page() -> str:
     for title, code, text, commands in SECTIONS:
         lines += [f"## {title} (exit {code})", "", text, "", "```console"]
         for command in commands:
-            words, stdin = split_example(command)
-            result = run(*words[1:], input=stdin)
+            if needs_shell(command):
+                with tempfile.TemporaryDirectory() as folder:
+                    output, exit_code = run_in_shell(command, Path(folder))
+            else:
+                words, stdin = split_example(command)
+                result = run(*words[1:], input=stdin)
+                output, exit_code = result.stdout + result.stderr, result.exit_code
             lines.append(f"$ {command}")
-            body = (result.stdout + result.stderr).rstrip("\n")
+            body = output.rstrip("\n")
             if body:
                 lines.append(body)
-            lines.append(f"[exit {result.exit_code}]")
+            lines.append(f"[exit {exit_code}]")
         lines += ["```", ""]
     return "\n".join(lines)
 

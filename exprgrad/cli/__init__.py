@@ -5,7 +5,16 @@
 """
 
 from . import commands, functions
-from .app import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_MATH, EXIT_OUTPUT, EXIT_USAGE, app, main
+from .app import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_MATH,
+    EXIT_OUT_OF_MEMORY,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    app,
+    main,
+)
 from .arguments import MAX_PROGRAM_BYTES
 
 __all__ = [
@@ -13,6 +22,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_MATH",
     "EXIT_OUTPUT",
+    "EXIT_OUT_OF_MEMORY",
     "EXIT_USAGE",
     "MAX_PROGRAM_BYTES",
     "app",

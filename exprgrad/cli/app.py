@@ -1,13 +1,16 @@
-"""The Typer app and everything around running it: the command group, one-line errors, exit codes, Ctrl-C.
+"""The Typer app and everything around running it: the command group, one-line errors, exit codes, signals.
 
 Exit codes: 0 success; 1 a math error (outside a function's domain, overflow, an infinite derivative) or, for
 `check`, a gradient that disagrees; 2 a usage error (the program text, an option, a variable's value, a bad input
-row); 3 an output file or drawing could not be made; 130 interrupted (Ctrl-C). A closed stdout pipe ends the
-process as SIGPIPE does, quietly.
+row); 3 output that could not be written (a file, a drawing, or standard output: a full disk, a closed stream);
+5 out of memory; 128 + the signal's number when interrupted (130 Ctrl-C, 129 SIGHUP, 143 SIGTERM), after removing
+any half-written file. A closed stdout pipe ends the process as SIGPIPE does, quietly.
 """
 
 # No `from __future__ import annotations` in this package: Typer reads the commands' annotations, and string
 # annotations cost it about 50 eval() calls (~3 ms) at every start. Names imported only for type checking are quoted.
+import errno
+import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -24,9 +27,21 @@ if TYPE_CHECKING:
 
 EXIT_MATH = 1
 EXIT_CHECK_FAILED = 1
+# `check` compared nothing: every point was undefined or at a kink.
+EXIT_NOTHING_CHECKED = 4
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
+EXIT_OUT_OF_MEMORY = 5
 EXIT_INTERRUPTED = 130
+
+
+def _write_stderr(text: str) -> None:
+    """Write a last message; if even stderr cannot take it, the exit code alone has to say what happened."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def escaped(text: str) -> str:
@@ -40,7 +55,7 @@ def escaped(text: str) -> str:
 def report_usage_error(message: str, command: str | None) -> NoReturn:
     """Print a usage error in exprgrad's one-line form, pointing at the command's help, and exit with code 2."""
     where = "exprgrad" if command in (None, "exprgrad") else f"exprgrad {command}"
-    sys.stderr.write(f"exprgrad: error: {escaped(message.rstrip('.'))} (see {where} --help)\n")
+    _write_stderr(f"exprgrad: error: {escaped(message.rstrip('.'))} (see {where} --help)\n")
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -123,7 +138,7 @@ def fail(error: ExprgradError) -> NoReturn:
         code = EXIT_OUTPUT
     else:
         code = EXIT_USAGE
-    sys.stderr.write(f"exprgrad: error: {message_text(error)}\n")
+    _write_stderr(f"exprgrad: error: {message_text(error)}\n")
     raise typer.Exit(code)
 
 
@@ -164,11 +179,26 @@ def main_options(
 
 
 class Interrupted(BaseException):
-    """Ctrl-C. Not a KeyboardInterrupt, which the option parser would turn into "Aborted!" and exit code 1."""
+    """Ctrl-C, SIGTERM or SIGHUP. Not a KeyboardInterrupt, which the option parser would turn into "Aborted!" and exit
+    code 1. Raised wherever the program is, so that unwinding removes any half-written file."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+# The signals that end exprgrad cleanly: the terminal's Ctrl-C, `kill`, and a closed terminal.
+_STOPPING_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 def _interrupt(signal_number: int, frame: object) -> None:
-    raise Interrupted
+    import signal
+
+    # A second signal must not interrupt the clean-up of the first.
+    for name in _STOPPING_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Interrupted(signal_number)
 
 
 def app_for(arguments: list[str]) -> typer.Typer:
@@ -190,15 +220,45 @@ def app_for(arguments: list[str]) -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point: run the app with the conventional handling of Ctrl-C and closed pipes."""
+    """Console-script entry point: run the app; turn signals, unwritable output and lack of memory into exit codes."""
     import signal
 
-    # Die quietly on a closed pipe (`exprgrad ... | head -1`), as command-line tools conventionally do.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, _interrupt)
+    from .standard_streams import OutputStreamError, prepare_standard_streams
+
+    prepare_standard_streams()
+    # A broken pipe is reported as an error (EPIPE) rather than killing the process: writing to a `dot` that exited
+    # early or to a FIFO whose reader left is a failure to report. On stdout it ends the process as SIGPIPE would.
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    for name in _STOPPING_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
+    out_of_memory = False
     try:
-        app_for(sys.argv[1:])()
-    except Interrupted:
+        try:
+            app_for(sys.argv[1:])()
+        finally:
+            sys.stdout.flush()
+    except Interrupted as interruption:
         # Unwinding has already removed any half-written file (see files.write_atomically).
-        sys.stderr.write("exprgrad: interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
+        number = interruption.signal_number
+        if number == signal.SIGINT:
+            _write_stderr("exprgrad: interrupted\n")
+        else:
+            _write_stderr(f"exprgrad: stopped by {signal.Signals(number).name}\n")
+        sys.exit(128 + number)
+    except OutputStreamError as error:
+        if error.errno == errno.EPIPE:
+            # The reader has gone (`exprgrad ... | head -1`): end as SIGPIPE would, quietly, as shells expect.
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGPIPE)
+        _write_stderr(f"exprgrad: error: cannot write to standard output: {error.reason}\n")
+        sys.exit(EXIT_OUTPUT)
+    except MemoryError:
+        # Reported after the except block, once the traceback (and with it the graph) has been freed.
+        out_of_memory = True
+    if out_of_memory:
+        _write_stderr(
+            "exprgrad: error: out of memory: the program needs more memory than this process may use"
+            " (see Limits and resources in the README)\n"
+        )
+        sys.exit(EXIT_OUT_OF_MEMORY)

@@ -134,9 +134,10 @@ VarOption = Annotated[
 ]
 
 
-# Programs larger than this are refused before parsing: a graph costs a few hundred bytes per node, so the limit
-# keeps memory near 2 GB at most (about 370 bytes per node) while admitting programs of millions of nodes.
-MAX_PROGRAM_BYTES = 16 * 1024 * 1024
+# Programs larger than this are refused before parsing. The densest program has one node per byte (`----a`), and
+# a command's peak memory is up to about 1.9 KB per node (explain; JSON 1.4 KB, the table 1.1 KB, grad 0.5 KB), so
+# 1 MiB keeps every command near 2 GB at most while admitting a million nodes (benchmarks/run.py, case `limits`).
+MAX_PROGRAM_BYTES = 1024 * 1024
 
 
 def read_program(positional: list[str], file: str | None) -> tuple[str, str]:

@@ -9,7 +9,7 @@ import typer
 
 from ..bindings import Arguments, parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, app, fail, message_text, stdout_console
+from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, app, fail, message_text, stdout_console
 from .arguments import (
     BINDING_CONTEXT,
     FileOption,
@@ -98,6 +98,9 @@ def eval_command(
         bool, typer.Option(help="Label edges with local derivatives (with --svg, --png or --dot).")
     ] = False,
     outputs: OutputsOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --svg, --png and --dot files even when they are read-only.")
+    ] = False,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node); optionally draw the graph.
 
@@ -105,6 +108,10 @@ def eval_command(
     """
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
+        program, several = _choose_output(program, outputs, "eval")
+        if several:
+            _eval_several(program, arguments, several, output_format, precision, order, points, (svg, dot, png))
+            return
         if rankdir is not None:  # the default needs no check, and the drawing module no import
             from ..dot import check_rankdir
 
@@ -114,13 +121,10 @@ def eval_command(
                 "--rankdir": rankdir is not None,
                 "--color-by-grad": color_by_grad,
                 "--edge-derivatives": edge_derivatives,
+                "--force": force,
             },
             drawn=svg is not None or dot is not None or png is not None,
         )
-        program, several = _choose_output(program, outputs, "eval")
-        if several:
-            _eval_several(program, arguments, several, output_format, precision, order, points, (svg, dot, png))
-            return
         if points is not None:
             drawings = (svg, dot, png)
             _eval_points(
@@ -135,7 +139,7 @@ def eval_command(
         hessian = program.hessian(arguments.values) if order == 2 else None
         if dot is not None or svg is not None or png is not None:
             style = {"rankdir": rankdir or "LR", "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
-            _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style)
+            _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style, program_file=file, force=force)
     except ExprgradError as error:
         fail(error)
     if output_format is OutputFormat.json:
@@ -149,9 +153,14 @@ def eval_command(
         sys.stdout.write(evaluation_table_text(program, evaluation, delimiter))
     else:
         from ..render import plain_table, print_hessian, print_table
+        from .standard_streams import output_is_unicode
 
         # Off a terminal the table is drawn without importing Rich (see render.plain_table).
-        text = None if sys.stdout.isatty() or hessian is not None else plain_table(program, evaluation, precision)
+        text = (
+            None
+            if sys.stdout.isatty() or hessian is not None
+            else plain_table(program, evaluation, precision, ascii_only=not output_is_unicode())
+        )
         if text is not None:
             sys.stdout.write(text)
         else:
@@ -249,6 +258,9 @@ def _eval_points(
             on_bad_row=report_skipped if skip_bad else None,
             fast_math=fast_math,
         )
+    except OSError as error:
+        # Reading failed midway (a closed stdin, an I/O error); stdout's failures are not OSErrors (standard_streams).
+        raise BindingError(f"cannot read {points}: {error.strerror or error}") from None
     finally:
         if source is not sys.stdin.buffer:
             source.close()
@@ -291,23 +303,32 @@ def explain_command(
 
 
 def _write_drawings(
-    program: "Program", pictures: dict[str, Path | None], dot: Path | None, precision: int | None, style: dict[str, Any]
+    program: "Program",
+    pictures: dict[str, Path | None],
+    dot: Path | None,
+    precision: int | None,
+    style: dict[str, Any],
+    *,
+    program_file: str | None,
+    force: bool,
 ) -> None:
     from ..dot import draw, render
-    from ..files import write_output
+    from ..files import refuse_inputs_as_outputs, write_output
 
     targets = [path for path in (*pictures.values(), dot) if path is not None]
     if len({str(path) for path in targets}) < len(targets):
         raise BindingError("the same output path is given twice; give --svg, --png and --dot different paths")
+    outputs = [(f"--{kind}", path) for kind, path in pictures.items()] + [("--dot", dot)]
+    refuse_inputs_as_outputs(outputs, [("-f", program_file)])
     source = draw(program.nodes, output=program.output, digits=precision, **style).source
     # Render before writing anything, so that a failed drawing leaves every file as it was.
     rendered = {
         path: render(source, kind, node_count=len(program.nodes)) for kind, path in pictures.items() if path is not None
     }
     if dot is not None:
-        write_output(dot, source.encode("utf-8"))
+        write_output(dot, source.encode("utf-8"), force=force)
     for path, picture in rendered.items():
-        write_output(path, picture)
+        write_output(path, picture, force=force)
 
 
 @app.command("grad", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -373,18 +394,22 @@ def grad_command(
 
 
 def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> list[str]:
+    from ..textform import format_number
+
     if len(wanted) == 1:
-        return [repr(gradients[wanted[0]])]
-    return [f"{name}\t{value!r}" for name, value in gradients.items() if not wanted or name in wanted]
+        return [format_number(gradients[wanted[0]])]
+    return [f"{name}\t{format_number(value)}" for name, value in gradients.items() if not wanted or name in wanted]
 
 
 def _second_derivative_lines(hessian: dict[str, dict[str, float]], wanted: list[str]) -> list[str]:
+    from ..textform import format_number
+
     if len(wanted) == 2:
-        return [repr(hessian[wanted[0]][wanted[1]])]
+        return [format_number(hessian[wanted[0]][wanted[1]])]
     if len(wanted) == 1:
-        return [repr(hessian[wanted[0]][wanted[0]])]
+        return [format_number(hessian[wanted[0]][wanted[0]])]
     names = [name for name in hessian if not wanted or name in wanted]
-    return [f"{row}\t{column}\t{hessian[row][column]!r}" for row in names for column in names]
+    return [f"{row}\t{column}\t{format_number(hessian[row][column])}" for row in names for column in names]
 
 
 @app.command("check", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -401,12 +426,37 @@ def check_command(
     output_format: Annotated[ReportFormat, typer.Option("--format", help="table or json.")] = ReportFormat.table,
     var: VarOption = None,
     outputs: OutputsOption = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FORMULA",
+            help="A hand-derived d(output)/d(--wrt) to compare with exprgrad's at --samples random points.",
+        ),
+    ] = None,
+    wrt: Annotated[
+        str | None,
+        typer.Option("--wrt", metavar="NAME", help="With --against: the variable the formula differentiates by."),
+    ] = None,
+    samples: Annotated[int, typer.Option(min=1, max=1_000_000, help="With --against: how many points.")] = 200,
+    sample_range: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--range",
+            metavar="NAME=LOW:HIGH",
+            help="With --against: where NAME is sampled (repeatable; default -3:3; a variable given a value stays).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="With --against: the seed of the sampled points.")] = 0,
 ) -> None:
     """Check every gradient against a finite difference (and against --expect values).
 
     Exit 0 when all agree, 1 when any disagrees, 2 for usage errors.
 
     A gradient through relu or abs exactly at 0 is reported as not differentiable: neither passed nor failed.
+
+    With --against FORMULA, compare a hand-derived derivative with exprgrad's at many points instead.
+
+    Example: exprgrad check "x**2*sin(x)" --wrt x --against "2*x*sin(x) + x**2*cos(x)"
     """
     from ..checking import all_agree, check_gradients
 
@@ -416,6 +466,15 @@ def check_command(
                 raise BindingError(f"{name} must be a finite number, got {tolerance!r}")
         program, arguments = build_program(ctx, program_argument, file, var)
         program, _ = _choose_output(program, outputs, "check")
+        if against is not None:
+            if expect:
+                raise BindingError("--expect checks one point; it does not combine with --against")
+            _check_against(
+                program, arguments, against, wrt, samples, sample_range or [], seed, rtol, atol, output_format
+            )
+            return
+        if wrt is not None or sample_range or samples != 200 or seed != 0:
+            raise BindingError("--wrt, --samples, --range and --seed go with --against FORMULA")
         expected = _parse_expectations(expect or [])
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
     except ExprgradError as error:
@@ -443,3 +502,47 @@ def _parse_expectations(words: list[str]) -> dict[str, float]:
             raise BindingError(f"--expect gives {name} more than once")
         expected[name] = parse_number(text.strip(), f"the expected gradient of {name}")
     return expected
+
+
+def _check_against(
+    program: "Program",
+    arguments: Arguments,
+    formula_text: str,
+    wrt: str | None,
+    samples: int,
+    range_words: list[str],
+    seed: int,
+    rtol: float,
+    atol: float,
+    output_format: ReportFormat,
+) -> None:
+    """`check --against`: print the report, and exit 1 on a disagreement or 4 when nothing could be compared."""
+    from ..against import check_against, parse_range
+    from ..against_output import report_json, report_text
+    from ..parser import parse
+
+    if wrt is None:
+        if len(program.variables) != 1:
+            listing = ", ".join(program.variables) or "none"
+            raise BindingError(
+                f"--against needs --wrt NAME: which variable does the formula differentiate by? ({listing})"
+            )
+        (wrt,) = program.variables
+    formula = parse(formula_text, source_name="--against")
+    ranges: dict[str, tuple[float, float]] = {}
+    for word in range_words:
+        name, bounds = parse_range(word)
+        if name in ranges:
+            raise BindingError(f"--range gives {name} more than once")
+        ranges[name] = bounds
+    report = check_against(
+        program, formula, wrt, fixed=arguments.values, ranges=ranges, samples=samples, seed=seed, rtol=rtol, atol=atol
+    )
+    if output_format is ReportFormat.json:
+        sys.stdout.write(report_json(report, formula_text, rtol=rtol, atol=atol) + "\n")
+    else:
+        sys.stdout.write(report_text(report, formula_text))
+    if report.worst is None:
+        raise typer.Exit(EXIT_NOTHING_CHECKED)
+    if not report.ok:
+        raise typer.Exit(EXIT_CHECK_FAILED)
