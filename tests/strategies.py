@@ -112,7 +112,7 @@ def _unary(child: Expr, kind: str) -> Expr:
         "ln": Expr(f"ln({positive.text})", sympy.log(positive.sym)),
         "log2": Expr(f"log2({positive.text})", sympy.log(positive.sym, 2)),
         "log10": Expr(f"log10({positive.text})", sympy.log(positive.sym, 10)),
-        "log1p": Expr(f"log1p({t}**2)", sympy.log(1 + s**2)),
+        "log1p": Expr(f"log1p(({t})**2)", sympy.log(1 + s**2)),
         # Away from 0, where the cube root has no derivative.
         "cbrt": Expr(
             f"cbrt({t} - 0.3)",
