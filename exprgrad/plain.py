@@ -69,17 +69,26 @@ def hessian_text(output: str, hessian: dict[str, dict[str, float]], precision: i
     return f"\nHessian: d2{wrap(output)}/d(row) d(column)\n{table}"
 
 
+CHECK_HEADERS = ("variable", "autodiff", "numeric", "expected", "verdict")
+
+
+def check_cells(result: GradientCheck, plus_minus: str) -> list[str]:
+    """One row of the gradient-check table, as its cells' text (the same for Rich and for the plain drawing)."""
+    from .textform import format_number
+
+    numeric = (
+        "-" if result.numeric is None else f"{format_number(result.numeric)} {plus_minus} {result.numeric_error:.1g}"
+    )
+    expected = "-" if result.expected is None else format_number(result.expected)
+    return [result.name, format_number(result.autodiff), numeric, expected, result.verdict]
+
+
 def check_text(results: Sequence[GradientCheck]) -> str | None:
     """What `render.print_check` prints off a terminal, or None where Rich must measure a name."""
     from .checking import summary
 
-    rows = []
-    for result in results:
-        numeric = "-" if result.numeric is None else f"{result.numeric!r} ± {result.numeric_error:.1g}"
-        expected = "-" if result.expected is None else repr(result.expected)
-        rows.append([result.name, repr(result.autodiff), numeric, expected, result.verdict])
-    headers = ["variable", "autodiff", "numeric", "expected", "verdict"]
-    table = grid(headers, rows, [False, True, True, True, False])
+    rows = [check_cells(result, "±") for result in results]
+    table = grid(CHECK_HEADERS, rows, [False, True, True, True, False])
     if table is None:
         return None
     reasons = "".join(f"{result.name}: {result.reason}\n" for result in results if result.reason)

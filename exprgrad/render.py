@@ -101,29 +101,18 @@ def print_check(console: Console, results: Sequence[GradientCheck]) -> None:
     from rich.table import Table
 
     from .checking import summary
+    from .plain import CHECK_HEADERS, check_cells
 
     # An output encoding other than UTF-8 gets "+/-" for the plus-minus sign, as Rich gives it ASCII borders.
     plus_minus = "+/-" if console.options.ascii_only else "±"
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
-    table.add_column("variable")
-    table.add_column("autodiff", justify="right", no_wrap=True)
-    table.add_column("numeric", justify="right", no_wrap=True)
-    table.add_column("expected", justify="right", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
+    for header in CHECK_HEADERS:
+        right = header in ("autodiff", "numeric", "expected")
+        table.add_column(header, justify="right" if right else "left", no_wrap=header != "variable")
     for result in results:
-        numeric = (
-            "-"
-            if result.numeric is None
-            else f"{format_number(result.numeric)} {plus_minus} {result.numeric_error:.1g}"
-        )
-        expected = number_text(result.expected, None)
         failed = result.verdict == "FAIL"
         table.add_row(
-            result.name,
-            format_number(result.autodiff),
-            numeric,
-            expected,
-            result.verdict,
+            *check_cells(result, plus_minus),
             style="bold red" if failed else ("yellow" if result.verdict != "ok" else None),
         )
     print_rstripped(console, table)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from exprgrad.cli.batch import BatchRunner, run_batch
+from exprgrad.textform import format_number
 
 from .cli_helpers import run
 
@@ -92,13 +93,13 @@ def test_grad_requests_give_the_numbers_grad_prints(request_: dict[str, Any], ke
     result: Any = _answer(request_)["result"]
     if request_.get("order") == 2:
         entries = [
-            f"{row}\t{column}\t{value!r}"
+            f"{row}\t{column}\t{format_number(value)}"
             for row, columns in result["hessian"].items()
             for column, value in columns.items()
         ]
         assert entries == printed or (key == "ab" and [entries[0].split("\t")[2]] == printed)
     else:
-        lines = [f"{name}\t{value!r}" for name, value in result["gradients"].items()]
+        lines = [f"{name}\t{format_number(value)}" for name, value in result["gradients"].items()]
         assert lines == printed or (key is not None and [lines[0].split("\t")[1]] == printed)
 
 
