@@ -91,28 +91,32 @@ def readability() -> None:
     print(f"| total | | {totals[0]} | {totals[1]} | | {totals[2]} | {totals[3]} |")
 
 
-def program(size: int) -> str:
-    """A program of about `size` nodes: layers of a small network, each layer's output used by the next two."""
+def program(shape: str, size: int) -> str:
+    """A program of about `size` nodes.
+
+    network: layers of a small network, each layer's output used by the next two (SymPy's expression tree of it
+             doubles with every layer); chain: each statement used once, by the next (a tree as big as the graph).
+    """
     lines = []
+    if shape == "chain":
+        for index in range(size // 3):
+            lines.append(f"x{index + 1} = tanh(x{index}*w{index % 4} + b{index % 3})")
+        return "\n".join(lines)
     previous, before = "x0", "x1"
-    index = 0
-    nodes = 2
-    while nodes < size:
-        index += 1
+    for index in range(1, size // 6 + 1):
         name = f"h{index}"
         lines.append(f"{name} = tanh(w{index % 5}*{previous} + {before}*b{index % 3}) + sin({previous})")
         before, previous = previous, name
-        nodes += 6
     return "\n".join(lines)
 
 
-def _sympy_worker(size: int, step: str) -> None:
+def _sympy_worker(shape: str, size: int, step: str) -> None:
     """SymPy's way: the program's statements as expressions, diff in every variable, then cse (in a subprocess)."""
     sys.setrecursionlimit(1_000_000)
     names: dict[str, Any] = {}
     output: Any = None
     start = time.perf_counter()
-    for line in program(size).splitlines():
+    for line in program(shape, size).splitlines():
         name, _, expression = line.partition(" = ")
         output = parse_expr(expression, local_dict=names)
         names[name] = output
@@ -128,10 +132,10 @@ def _sympy_worker(size: int, step: str) -> None:
     print(json.dumps(result))
 
 
-def _sympy(size: int, step: str, limit: float) -> dict[str, Any] | str:
+def _sympy(shape: str, size: int, step: str, limit: float) -> dict[str, Any] | str:
     try:
         done = subprocess.run(
-            [sys.executable, __file__, "--sympy-worker", str(size), step],
+            [sys.executable, __file__, "--sympy-worker", shape, str(size), step],
             capture_output=True,
             text=True,
             timeout=limit,
@@ -148,24 +152,25 @@ def _sympy(size: int, step: str, limit: float) -> dict[str, Any] | str:
 def sizes(quick: bool, limit: float) -> None:
     """Print the size table (markdown)."""
     print(
-        "| nodes | exprgrad s | exprgrad bytes | bytes/node | C bytes | SymPy diff s | SymPy cse s | SymPy cse bytes |"
+        "| program | nodes | exprgrad s | exprgrad bytes | bytes/node | C bytes | SymPy diff s | SymPy cse s "
+        "| SymPy cse bytes |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for size in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
-        text = program(size)
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for shape, size in [(s, n) for s in ("chain", "network") for n in (1_000, 10_000, 100_000)[: 2 if quick else 3]]:
+        text = program(shape, size)
         start = time.perf_counter()
         parsed = parse(text)
         code = generate(differentiate(parsed), "exprgrad").code
         seconds = time.perf_counter() - start
         c_code = generate(differentiate(parsed), "c").code
         nodes = len(parsed.nodes)
-        diffed = _sympy(size, "diff", limit)
-        cse = _sympy(size, "cse", limit) if isinstance(diffed, dict) else diffed
+        diffed = _sympy(shape, size, "diff", limit)
+        cse = _sympy(shape, size, "cse", limit) if isinstance(diffed, dict) else diffed
         diff_text = f"{diffed['diff']:.2f}" if isinstance(diffed, dict) else diffed
         cse_text = f"{cse['cse']:.2f}" if isinstance(cse, dict) else cse
         cse_bytes = f"{cse['bytes']:,}" if isinstance(cse, dict) else "-"
         print(
-            f"| {nodes:,} | {seconds:.2f} | {len(code):,} | {len(code) / nodes:.1f} | {len(c_code):,} | "
+            f"| {shape} | {nodes:,} | {seconds:.2f} | {len(code):,} | {len(code) / nodes:.1f} | {len(c_code):,} | "
             f"{diff_text} | {cse_text} | {cse_bytes} |"
         )
 
@@ -174,10 +179,11 @@ def main(argv: list[str]) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true")
     options.add_argument("--limit", type=float, default=120.0)
-    options.add_argument("--sympy-worker", nargs=2, metavar=("SIZE", "STEP"))
+    options.add_argument("--sympy-worker", nargs=3, metavar=("SHAPE", "SIZE", "STEP"))
     arguments = options.parse_args(argv)
     if arguments.sympy_worker:
-        _sympy_worker(int(arguments.sympy_worker[0]), arguments.sympy_worker[1])
+        shape, size, step = arguments.sympy_worker
+        _sympy_worker(shape, int(size), step)
         return 0
     print(f"SymPy {sympy.__version__}, Python {sys.version.split()[0]}\n")
     readability()
