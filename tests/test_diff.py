@@ -21,6 +21,7 @@ from exprgrad.symbolic import differentiate
 
 from .cli_helpers import run
 from .diff_helpers import (
+    Results,
     agree,
     eval_results,
     generated,
@@ -398,3 +399,15 @@ def test_javascript_erf_and_erfc_are_accurate() -> None:
     for x, (erf, erfc) in zip(xs, json.loads(done.stdout), strict=True):
         assert math.isclose(erf, math.erf(x), rel_tol=1e-13, abs_tol=1e-300), x
         assert math.isclose(erfc, math.erfc(x), rel_tol=1e-13), x
+
+
+def test_greek_and_unicode_names() -> None:
+    """Greek names print as LaTeX's letters (spelled or typed); C and JS spell other letters in ASCII and still run."""
+    latex = generated("alpha*x1 + θ*Omega", "latex")[1].code
+    assert "\\alpha \\cdot x_{1} + \\theta \\cdot \\Omega" in latex
+    assert "\\frac{\\partial \\mathrm{out}}{\\partial \\theta}" in latex
+    point = {"α": 2.0, "x1": 3.0, "θ": 0.5}
+    expected: Results = (6.5, {"α": 3.0, "x1": 2.0, "θ": 1.0}, {})
+    assert run_c(generated("α*x1 + θ", "c")[1], [point], ["α", "x1", "θ"]) == [expected]
+    assert run_js(generated("α*x1 + θ", "js")[1], [point]) == [expected]
+    assert run_python(generated("α*x1 + θ", "python")[1], point) == expected

@@ -3,7 +3,8 @@
 ``export function NAME({x, y})`` takes the variables as the properties of one object and returns
 ``{value, gradient: {x: ..., y: ...}}``, plus ``hessian: {x: {x: ..., y: ...}, ...}`` with ``--order 2``. A value
 outside an operation's domain gives NaN (an infinity at a pole or on overflow), as `Math` does; nothing throws.
-`erf` and `erfc`, which `Math` lacks, are written out (within 1e-14, relative, of C's: measured at 30,000 points in [-6, 6]).
+`erf` and `erfc`, which `Math` lacks, are written out (within 1e-14, relative, of C's: measured at 30,000
+points in [-6, 6]).
 """
 
 from __future__ import annotations
