@@ -50,8 +50,9 @@ def diff_command(
 ) -> None:
     """Write the derivatives of PROGRAM as a program, as code or as LaTeX.
 
-    The default target is a program in exprgrad's own language: the original statements, then d_NAME for each
-    derivative (d2_NAME_OTHER for second derivatives), with shared subexpressions named once.
+    Default target: the program in exprgrad's language with d_NAME statements (d2_NAME_OTHER for --order 2).
+
+    Shared subexpressions are named once; --to python, numpy, c, js or latex writes code or equations instead.
 
     Example: exprgrad diff "x**2*sin(x)" --wrt x
     """
