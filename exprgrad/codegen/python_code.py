@@ -259,5 +259,8 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
     if not arrays:
         lines.append("    except ZeroDivisionError:")
         lines.append('        raise ValueError("division by zero") from None')
+        # Only `**` with a whole exponent raises it here: every math function that can overflow is a helper.
+        lines.append("    except OverflowError:")
+        lines.append('        raise ValueError("power overflows (the result does not fit in a float)") from None')
     lines.append(f"    return {returned}")
     return "\n".join(lines) + "\n"
