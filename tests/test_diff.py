@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exprgrad import ops
@@ -429,14 +429,17 @@ def test_greek_and_unicode_names() -> None:
 )
 def test_every_op_at_random_points(op: ops.Op, x: float, y: float) -> None:
     """For every op at random points (ties and zeros included by rounding): diff then eval agrees with eval."""
-    # The documented difference (README, diff): eval takes d/dy x**y = 0 at x = 0; the formula out*log(x) fails.
-    assume(not (op is ops.POW and x == 0.0))
     text = _program_of(op)
     program, code = generated(text, "exprgrad", order=2)
     point = {"x": x, "y": y}
     expected = eval_results(program, point, 2)
     actual = run_exprgrad(code, point)
     if expected is None:
+        return
+    if actual is None:
+        # The documented difference (README, diff): the formula text fails only where the registry writes down a
+        # convention it cannot express (d/dy x**y = 0 at x = 0).
+        assert any(c.holds(*[x, y, 0.25][: op.arity]) for c in op.conventions), (text, point)
         return
     assert agree(expected, actual, rtol=1e-12), (text, point, expected, actual)
     assert run_python(generated(text, "python", order=2)[1], point) == actual
