@@ -177,3 +177,29 @@ def agree(expected: Results, actual: Results, rtol: float = 1e-9) -> bool:
     if any(not close(first[v], other_first[v], rtol) for v in other_first):
         return False
     return all(close(second[r][c], x, rtol) for r, row in other_second.items() for c, x in row.items())
+
+
+def documented_difference(program: Program, point: Point) -> bool:
+    """Whether `point` is where generated code may fail though eval does not (README, diff).
+
+    Either a node's local derivative is infinite or undefined there (eval passes nothing back through a node whose
+    gradient is 0, generated code multiplies), or an op's registry convention holds there (d/dy x**y at x = 0).
+    """
+    from exprgrad.mathspace import FLOAT_MATH
+
+    bindings = {name: point[name] for name in program.variables if name not in program.defaults}
+    program.evaluate(bindings)
+    for node in program.nodes:
+        op = node.op
+        if op is None:
+            continue
+        values = [child.data for child in node.inputs]
+        if any(convention.holds(*values) for convention in op.conventions):
+            return True
+        for partial in op.partials:
+            try:
+                if not math.isfinite(partial(FLOAT_MATH, *values, node.data)):
+                    return True
+            except ArithmeticError:
+                return True
+    return False
