@@ -45,7 +45,7 @@ def _ulps(a: float, b: float) -> float:
 @FAST
 @given(expressions(), bindings())
 def test_diff_then_eval_gives_evals_gradients_and_hessian(expr: Expr, point: dict[str, float]) -> None:
-    """Evaluating the generated exprgrad program gives eval's value and gradients (within 4 ulps) and Hessian."""
+    """Evaluating the generated exprgrad program gives eval's value exactly, its gradients within 4 ulps, Hessian."""
     program, code = generated(expr.text, "exprgrad", order=2)
     expected = eval_results(program, point, 2)
     actual = run_exprgrad(code, point)
@@ -59,7 +59,9 @@ def test_diff_then_eval_gives_evals_gradients_and_hessian(expr: Expr, point: dic
     assert got_value == value
     assert set(got_first) == set(program.variables)
     for name, derivative in got_first.items():
-        assert _ulps(derivative, first[name]) <= 4, (name, derivative, first[name])
+        # A last-bit difference of a term is many ulps of a result that cancels to near 0: then 1e-14 absolute.
+        near = _ulps(derivative, first[name]) <= 4 or abs(derivative - first[name]) <= 1e-14
+        assert near, (name, derivative, first[name])
     for row, columns in got_second.items():
         for column, entry in columns.items():
             assert math.isclose(entry, second[row][column], rel_tol=1e-12, abs_tol=1e-12), (row, column)
