@@ -208,7 +208,7 @@ def test_every_command_has_help() -> None:
         assert option in help_text
 
 
-ALL_COMMANDS = ["eval", "explain", "grad", "check", "batch", "functions"]
+ALL_COMMANDS = ["eval", "explain", "grad", "check", "batch", "diff", "functions"]
 
 
 @pytest.mark.parametrize(

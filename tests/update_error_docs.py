@@ -286,6 +286,20 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
         "The process may not have the memory the program needs (here a million nodes in 300 MB of address space).",
         ["python3 -c \"print('-' * 1000000 + 'a')\" > big.txt; ulimit -v 300000; exprgrad eval -f big.txt --a 1"],
     ),
+    (
+        "exprgrad diff",
+        2,
+        (
+            "`diff` writes formulas: a --wrt that names no variable, an unknown --to target, a --name the target "
+            "cannot use, and variable values (which belong to eval) are usage errors."
+        ),
+        [
+            'exprgrad diff "x*y" --wrt z',
+            'exprgrad diff "x*y" --to fortran',
+            'exprgrad diff "x*y" --to c --name double',
+            'exprgrad diff "x*y" --x 2',
+        ],
+    ),
 ]
 
 

@@ -4,7 +4,7 @@
 `app` when `commands` is imported.
 """
 
-from . import commands, functions
+from . import commands, diff_command, functions
 from .app import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
@@ -29,6 +29,7 @@ __all__ = [
     "MAX_PROGRAM_BYTES",
     "app",
     "commands",
+    "diff_command",
     "functions",
     "main",
 ]
