@@ -4,7 +4,7 @@
 `app` when `commands` is imported.
 """
 
-from . import commands
+from . import commands, diff_command
 from .app import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_MATH, EXIT_OUTPUT, EXIT_USAGE, app, main
 from .arguments import MAX_PROGRAM_BYTES
 
@@ -17,5 +17,6 @@ __all__ = [
     "MAX_PROGRAM_BYTES",
     "app",
     "commands",
+    "diff_command",
     "main",
 ]

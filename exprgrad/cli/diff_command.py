@@ -1,0 +1,74 @@
+"""The `diff` command: a program's derivatives as a formula or as code (see exprgrad.symbolic and exprgrad.codegen)."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..bindings import parse_words
+from ..errors import BindingError, ExprgradError
+from .app import app, fail
+from .arguments import (
+    _DASH_PROGRAMS,
+    BINDING_CONTEXT,
+    FileOption,
+    ProgramArgument,
+    ProgramCommand,
+    ReportFormat,
+    read_program,
+)
+
+
+@app.command("diff", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
+def diff_command(
+    ctx: typer.Context,
+    program_argument: ProgramArgument = None,
+    file: FileOption = None,
+    wrt: Annotated[
+        list[str] | None,
+        typer.Option("--wrt", metavar="NAME", help="Differentiate with respect to NAME only (repeatable)."),
+    ] = None,
+    order: Annotated[int, typer.Option(min=1, max=2, help="2 adds the Hessian entries, each pair once.")] = 1,
+    target: Annotated[
+        str, typer.Option("--to", metavar="TARGET", help="exprgrad (default), python, numpy, c, js or latex.")
+    ] = "exprgrad",
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="The generated function's name.")] = "f",
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="table (the code itself) or json (code and names).")
+    ] = ReportFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", metavar="PATH", help="Write to PATH (atomically) instead of stdout.")
+    ] = None,
+) -> None:
+    """Write the derivatives of PROGRAM as a program, as code or as LaTeX.
+
+    The default target is a program in exprgrad's own language: the original statements, then d_NAME for each
+    derivative (d2_NAME_OTHER for second derivatives), with shared subexpressions named once.
+
+    Example: exprgrad diff "x**2*sin(x)" --wrt x
+    """
+    from ..codegen import generate
+    from ..parser import parse
+    from ..symbolic import differentiate
+
+    try:
+        set_aside: list[str] = ctx.meta.get(_DASH_PROGRAMS, [])
+        words = set_aside + ([program_argument] if program_argument is not None else []) + list(ctx.args)
+        arguments = parse_words(words)
+        text, source_name = read_program(arguments.positional, file)
+        program = parse(text, source_name=source_name)
+        if arguments.texts:
+            given = next(iter(arguments.texts))
+            raise BindingError(f"diff writes formulas and takes no values (got --{given}); use eval for numbers")
+        derivatives = differentiate(program, wrt or [], order)
+        generated = generate(derivatives, target, function_name=name, source=text)
+        document = generated.json() + "\n" if output_format is ReportFormat.json else generated.code
+        if out is not None:
+            from ..files import write_output
+
+            write_output(out, document.encode("utf-8"))
+            return
+    except ExprgradError as error:
+        fail(error)
+    sys.stdout.write(document)

@@ -1,0 +1,69 @@
+"""The `exprgrad` target: the program with its derivatives as named statements, in exprgrad's own language."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Final
+
+from .. import ops
+from ..ops import CONSTANTS, FUNCTIONS, Op
+from ..textform import format_number
+from .document import Document
+from .layout import ATOM, POWER, PRODUCT, SUM, Written, call, flatten, infix, prefix_minus
+
+# How each infix op is written: (symbol, precedence, right-associative).
+INFIX: Final[dict[str, tuple[str, int, bool]]] = {
+    "add": (" + ", SUM, False),
+    "sub": (" - ", SUM, False),
+    "mul": ("*", PRODUCT, False),
+    "div": ("/", PRODUCT, False),
+    "pow": ("**", POWER, True),
+}
+
+
+class ExprgradWriter:
+    """Writes statements `name = expression`, one per line, and ends with the output's name."""
+
+    reserved: frozenset[str] = frozenset(FUNCTIONS) | frozenset(CONSTANTS)
+    repeat_calls = True
+    keeps_statements = True
+
+    def is_identifier(self, name: str) -> bool:
+        return name.isidentifier()
+
+    def spell(self, name: str) -> str:
+        return name
+
+    def name(self, name: str) -> Written:
+        return (name,), ATOM
+
+    def number(self, value: float) -> Written:
+        if value == math.pi:
+            return ("pi",), ATOM
+        if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
+            return prefix_minus(self.number(-value))
+        return (format_number(value),), ATOM
+
+    def operation(self, op: Op, operands: Sequence[Written]) -> Written:
+        return write_operation(op, operands)
+
+    def document(self, document: Document) -> str:
+        lines = [
+            f"{document.variables[name]} = {flatten(self.number(value)[0])}"
+            for name, value in document.defaults.items()
+        ]
+        lines += [f"{name} = {flatten(rope)}" for name, (rope, _) in document.statements]
+        if not document.statements or document.statements[-1][0] != document.output:
+            lines.append(document.output)
+        return "\n".join(lines) + "\n"
+
+
+def write_operation(op: Op, operands: Sequence[Written]) -> Written:
+    """`op` in exprgrad's language (and in Python's, which shares its operators and precedence)."""
+    if op.name in INFIX:
+        symbol, precedence, right = INFIX[op.name]
+        return infix(symbol, precedence, operands[0], operands[1], right_associative=right)
+    if op is ops.NEG:
+        return prefix_minus(operands[0])
+    return call(op.name, operands)

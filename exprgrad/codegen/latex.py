@@ -1,0 +1,158 @@
+"""The `latex` target: the output and its derivatives as equations in one `aligned` block.
+
+Names are written as a reader would: `x1` as `x_{1}`, Greek names as Greek letters (`alpha` as `\\alpha`), longer
+names upright; each derivative's left-hand side is a partial derivative (`\\frac{\\partial L}{\\partial x}`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from .. import ops
+from ..ops import Op
+from ..textform import format_number
+from .document import Document
+from .layout import ATOM, POWER, PRODUCT, SUM, UNARY, Written, call, flatten, infix, prefix_minus
+
+GREEK: Final = frozenset(
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "pi",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+        "Gamma",
+        "Delta",
+        "Theta",
+        "Lambda",
+        "Xi",
+        "Pi",
+        "Sigma",
+        "Upsilon",
+        "Phi",
+        "Psi",
+        "Omega",
+    ]
+)
+# Functions LaTeX typesets as operators of its own; the others are written with \operatorname.
+OPERATORS: Final = {
+    "exp": "\\exp", "log": "\\ln", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "asin": "\\arcsin",
+    "acos": "\\arccos", "atan": "\\arctan", "sinh": "\\sinh", "cosh": "\\cosh", "tanh": "\\tanh",
+    "log2": "\\log_{2}", "log10": "\\log_{10}",
+}  # fmt: skip
+
+
+def latex_name(name: str) -> str:
+    """A program name in LaTeX: `x1` as `x_{1}`, `alpha` as `\\alpha`, `d_x` as `d_{x}`, long names upright."""
+    match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
+    if match and (len(match[1]) == 1 or match[1] in GREEK):
+        return f"{latex_name(match[1])}_{{{match[2]}}}"
+    if name in GREEK:
+        return f"\\{name}"
+    if len(name) == 1 and name.isascii():
+        return name
+    head, underscore, tail = name.partition("_")
+    if underscore and tail and (len(head) == 1 or head in GREEK):
+        return f"{latex_name(head)}_{{{latex_name(tail)}}}"
+    escaped = name.replace("_", "\\_")
+    return f"\\mathrm{{{escaped}}}"
+
+
+class LatexWriter:
+    """Writes `\\begin{aligned} ... \\end{aligned}`, one equation per line."""
+
+    reserved: frozenset[str] = frozenset()
+    repeat_calls = True
+    keeps_statements = False
+
+    def is_identifier(self, name: str) -> bool:
+        return name.isidentifier()
+
+    def spell(self, name: str) -> str:
+        return name
+
+    def name(self, name: str) -> Written:
+        return (latex_name(name),), ATOM
+
+    def number(self, value: float) -> Written:
+        if value == math.pi:
+            return ("\\pi",), ATOM
+        if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
+            return prefix_minus(self.number(-value))
+        text = format_number(value)
+        if "e" in text:
+            mantissa, _, exponent = text.partition("e")
+            text = f"{mantissa} \\cdot 10^{{{int(exponent)}}}"
+            return (text,), PRODUCT
+        return (text,), ATOM
+
+    def operation(self, op: Op, operands: Sequence[Written]) -> Written:
+        name = op.name
+        if op is ops.NEG:
+            return prefix_minus(operands[0])
+        if name in ("add", "sub"):
+            return infix(" + " if name == "add" else " - ", SUM, operands[0], operands[1])
+        if name == "mul":
+            return infix(" \\cdot ", PRODUCT, operands[0], operands[1])
+        if name == "div":
+            return ("\\frac{", operands[0][0], "}{", operands[1][0], "}"), ATOM
+        if name == "pow":
+            base, precedence = operands[0]
+            if precedence < ATOM or (isinstance(base[0], str) and base[0].startswith("\\frac")):
+                base = ("\\left(", base, "\\right)")
+            elif not (len(base) == 1 and isinstance(base[0], str) and "_" not in base[0]):
+                base = ("{", base, "}")
+            return (base, "^{", operands[1][0], "}"), POWER
+        if name == "sqrt":
+            return ("\\sqrt{", operands[0][0], "}"), ATOM
+        if name == "abs":
+            return ("\\left|", operands[0][0], "\\right|"), ATOM
+        spelled = OPERATORS.get(name, f"\\operatorname{{{name}}}")
+        rope, _ = call(spelled, operands)
+        return ("".join([spelled, "\\left("]), *rope[2:-1], "\\right)"), ATOM
+
+    def document(self, document: Document) -> str:
+        output = latex_name(document.output)
+        derivative_of = {name: variable for variable, name in document.derivatives.items()}
+        second_of: dict[str, tuple[str, str]] = {}
+        for row, columns in document.hessian.items():
+            for column, name in columns.items():
+                second_of.setdefault(name, (row, column))
+
+        def left(name: str) -> str:
+            if name in derivative_of:
+                wrt = latex_name(document.variables[derivative_of[name]])
+                return f"\\frac{{\\partial {output}}}{{\\partial {wrt}}}"
+            if name in second_of:
+                row, column = (latex_name(document.variables[v]) for v in second_of[name])
+                if row == column:
+                    return f"\\frac{{\\partial^{{2}} {output}}}{{\\partial {row}^{{2}}}}"
+                return f"\\frac{{\\partial^{{2}} {output}}}{{\\partial {row} \\, \\partial {column}}}"
+            return latex_name(name)
+
+        lines = [f"  {left(name)} &= {flatten(rope)}" for name, (rope, _) in document.statements]
+        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n"
+
+
+__all__ = ["UNARY", "LatexWriter", "latex_name"]

@@ -1,0 +1,364 @@
+"""Derivatives as formulas: a program's graph rebuilt as a shared, simplified expression graph, swept backwards.
+
+`Graph` holds expressions as numbered nodes (a constant, a variable, or a registry op applied to earlier nodes).
+Identical expressions are one node (hash-consing), and every node is simplified as it is made, with rewrites
+that give the same float bit for bit: constants folded by the op's own forward function, ``x*1``, ``x+0``,
+``x-0``, ``x/1``, ``x**1``, ``x**0``, ``--x`` and ``0*x`` removed, a negation moved out of a product or a
+quotient, ``x + -y`` written ``x - y``, and the operands of ``+`` and ``*`` put in a readable order (both are
+commutative in floating point). Nothing is re-associated, so a formula computes what `eval` computes.
+
+The derivative is the shared reverse sweep (`exprgrad.sweep`) run over this graph: each local partial is the
+op's formula from the registry (text in exprgrad's language over ``x``, ``y`` and ``out``), parsed once and
+instantiated with the node's inputs and its own value. Kinks therefore follow `eval`'s conventions by
+construction (``relu'(x)`` is ``step(x)``, and ``step(0)`` is 0 in every target). A second sweep over the
+first derivative's nodes gives the Hessian.
+
+Node numbers grow in topological order (a node's inputs are always older), so every pass is a plain loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Final
+
+from . import ops
+from .errors import ExprgradError
+from .ops import DomainError, Op
+from .program import Program
+from .sweep import reverse_sweep
+
+# What a node is when it is not an op: its `op` entry is one of these markers' None, and `constant`/`name` say.
+_CONSTANT: Final = 0
+_VARIABLE: Final = 1
+
+
+class Graph:
+    """Expression nodes, numbered in order of creation; identical expressions share one number."""
+
+    def __init__(self) -> None:
+        self.op: list[Op | None] = []
+        self.args: list[tuple[int, ...]] = []
+        # The number for a constant, None otherwise; the name for a variable, None otherwise.
+        self.constant: list[float | None] = []
+        self.name: list[str | None] = []
+        self.varies: list[bool] = []
+        self._known: dict[Any, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.op)
+
+    def _add(self, key: Any, op: Op | None, args: tuple[int, ...], constant: float | None, name: str | None) -> int:
+        index = self._known.get(key)
+        if index is not None:
+            return index
+        index = len(self.op)
+        self.op.append(op)
+        self.args.append(args)
+        self.constant.append(constant)
+        self.name.append(name)
+        self.varies.append(name is not None or any(self.varies[a] for a in args))
+        self._known[key] = index
+        return index
+
+    def number(self, value: float) -> int:
+        """The node of a constant (0.0 and -0.0 are different constants)."""
+        value = float(value)
+        return self._add((_CONSTANT, value, math.copysign(1.0, value)), None, (), value, None)
+
+    def variable(self, name: str) -> int:
+        """The node of a variable."""
+        return self._add((_VARIABLE, name), None, (), None, name)
+
+    def is_number(self, index: int, value: float | None = None) -> bool:
+        """Whether node `index` is a constant (equal to `value`, when given)."""
+        constant = self.constant[index]
+        return constant is not None and (value is None or constant == value)
+
+    def apply(self, op: Op, *args: int) -> int:
+        """The node of `op` applied to `args`, simplified (see the module's docstring)."""
+        simpler = self._simplified(op, args)
+        if simpler is not None:
+            return simpler
+        return self._add((op, args), op, args, None, None)
+
+    def _simplified(self, op: Op, args: tuple[int, ...]) -> int | None:
+        constant = self.constant
+        values = [constant[a] for a in args]
+        if all(v is not None for v in values) and op is not ops.IDENTITY:
+            try:
+                folded = op.forward(*values)
+            except (DomainError, ArithmeticError, ValueError):
+                return None  # left to fail where the code runs, as `eval` fails there
+            return self.number(folded)
+        if op is ops.IDENTITY:
+            return args[0]
+        first = args[0]
+        if op is ops.NEG:
+            if self.op[first] is ops.NEG:
+                return self.args[first][0]
+            return None
+        second = args[1] if len(args) > 1 else -1
+        a, b = values[0], values[1] if len(values) > 1 else None
+        neg = ops.NEG
+        if op is ops.ADD:
+            if b == 0.0:
+                return first
+            if a == 0.0:
+                return second
+            if b is not None and b < 0.0:
+                return self.apply(ops.SUB, first, self.number(-b))
+            if self.op[second] is neg:
+                return self.apply(ops.SUB, first, self.args[second][0])
+            if self.op[first] is neg:
+                return self.apply(ops.SUB, second, self.args[first][0])
+            if self._later(op, first, second):
+                return self._add((op, (second, first)), op, (second, first), None, None)
+        elif op is ops.SUB:
+            if b == 0.0:
+                return first
+            if a == 0.0:
+                return self.apply(neg, second)
+            if b is not None and b < 0.0:
+                return self.apply(ops.ADD, first, self.number(-b))
+            if self.op[second] is neg:
+                return self.apply(ops.ADD, first, self.args[second][0])
+        elif op is ops.MUL:
+            if a == 0.0 or b == 0.0:
+                return self.number(0.0)
+            if b == 1.0:
+                return first
+            if a == 1.0:
+                return second
+            if a == -1.0:
+                return self.apply(neg, second)
+            if b == -1.0:
+                return self.apply(neg, first)
+            if a is not None and a < 0.0:
+                return self.apply(neg, self.apply(op, self.number(-a), second))
+            if b is not None and b < 0.0:
+                return self.apply(neg, self.apply(op, first, self.number(-b)))
+            if self.op[first] is neg:
+                return self.apply(neg, self.apply(op, self.args[first][0], second))
+            if self.op[second] is neg:
+                return self.apply(neg, self.apply(op, first, self.args[second][0]))
+            if self._later(op, first, second):
+                return self._add((op, (second, first)), op, (second, first), None, None)
+        elif op is ops.DIV:
+            if b == 1.0:
+                return first
+            if self.op[first] is neg:
+                return self.apply(neg, self.apply(op, self.args[first][0], second))
+        elif op is ops.POW:
+            if b == 1.0:
+                return first
+            if b == 0.0:
+                return self.number(1.0)
+        return None
+
+    def _later(self, chained: Op, first: int, second: int) -> bool:
+        """Whether a sum's or product's operands read better swapped: a constant first, a chain of the same op left.
+
+        `x + y` and `x * y` give the same float as `y + x` and `y * x`, so swapping never changes a value.
+        """
+        constant = self.constant
+        if constant[second] is not None:
+            return constant[first] is None
+        if constant[first] is not None:
+            return False
+        op = self.op
+        # `sin(x)*(2*x)` reads as `2*x*sin(x)`: the product of a product and a factor, left to right.
+        return op[second] is chained and op[first] is not chained
+
+
+class Term:
+    """A node of a `Graph` with arithmetic, so that the shared sweep can add and multiply gradients."""
+
+    __slots__ = ("graph", "index")
+
+    def __init__(self, graph: Graph, index: int) -> None:
+        self.graph = graph
+        self.index = index
+
+    def __add__(self, other: Term) -> Term:
+        return Term(self.graph, self.graph.apply(ops.ADD, self.index, other.index))
+
+    def __mul__(self, other: Term) -> Term:
+        return Term(self.graph, self.graph.apply(ops.MUL, self.index, other.index))
+
+
+class _FormulaMath:
+    """The sweep's namespace over Terms: it asks only whether a gradient is the constant 0."""
+
+    @staticmethod
+    def is_constant_zero(x: Term | None) -> bool:
+        return x is not None and x.graph.is_number(x.index, 0.0)
+
+
+# A parsed partial formula: its nodes as (op or None, input positions, constant or None, variable name or None).
+_Template = list[tuple[Op | None, tuple[int, ...], float | None, str | None]]
+_templates: dict[tuple[str, int], _Template] = {}
+
+
+def _template(op: Op, slot: int) -> _Template:
+    """The registry's formula for `op`'s partial in input `slot`, parsed once into a list of steps."""
+    key = (op.name, slot)
+    template = _templates.get(key)
+    if template is None:
+        from .parser import parse
+
+        program = parse(op.formulas[slot])
+        position = {id(node): index for index, node in enumerate(program.nodes)}
+        template = []
+        for node in program.nodes:
+            if node.op is None:
+                variable = node.label if node.label in program.variables else None
+                template.append((None, (), None if variable else node.data, variable))
+            else:
+                template.append((node.op, tuple(position[id(child)] for child in node.inputs), None, None))
+        # The formula's value is its program's output, which is the last node built.
+        output = position[id(program.output)]
+        template = template[: output + 1]
+        _templates[key] = template
+    return template
+
+
+def instantiate(graph: Graph, op: Op, slot: int, inputs: Sequence[int], out: int) -> int:
+    """The node of `op`'s local partial in input `slot`, with ``x``, ``y`` the inputs and ``out`` the node."""
+    bound = {"out": out, "x": inputs[0]}
+    if len(inputs) > 1:
+        bound["y"] = inputs[1]
+    made: list[int] = []
+    for step_op, positions, constant, variable in _template(op, slot):
+        if step_op is None:
+            made.append(bound[variable] if variable is not None else graph.number(constant or 0.0))
+        else:
+            made.append(graph.apply(step_op, *(made[p] for p in positions)))
+    return made[-1]
+
+
+class _SweepNode:
+    """A graph node as the sweep reads it: its op (with the formula partials) and whether it varies."""
+
+    __slots__ = ("needs_grad", "op")
+
+    def __init__(self, op: Op | None, needs_grad: bool) -> None:
+        self.op = op
+        self.needs_grad = needs_grad
+
+
+_formula_ops: dict[str, Op] = {}
+
+
+def _formula_op(op: Op) -> Op:
+    """`op` with partials that build its registry formulas into a graph (what `reverse_sweep` calls)."""
+    mirror = _formula_ops.get(op.name)
+    if mirror is None:
+
+        def partial_for(slot: int) -> Any:
+            def partial(m: Any, *terms: Term) -> Term:
+                *inputs, out = terms
+                graph = out.graph
+                return Term(graph, instantiate(graph, op, slot, [t.index for t in inputs], out.index))
+
+            return partial
+
+        mirror = Op(
+            op.name,
+            op.symbol,
+            op.notation,
+            op.forward,
+            op.over,
+            tuple(partial_for(slot) for slot in range(len(op.partials))),
+            op.formulas,
+            description=op.description,
+            parameters=op.parameters,
+        )
+        _formula_ops[op.name] = mirror
+    return mirror
+
+
+def gradients(graph: Graph, output: int, wrt: Sequence[int]) -> list[int]:
+    """The node of d(output)/d(w) for each node `w` of `wrt` (the constant 0 where the output does not depend on it)."""
+    last = output
+    nodes = [
+        _SweepNode(None if op is None else _formula_op(op), graph.varies[i])
+        for i, op in enumerate(graph.op[: last + 1])
+    ]
+    inputs = graph.args[: last + 1]
+    data = [Term(graph, i) for i in range(last + 1)]
+    grads = reverse_sweep(nodes, inputs, output, data, _FormulaMath(), Term(graph, graph.number(1.0)), zero=None)  # type: ignore[arg-type]
+    zero = graph.number(0.0)
+    return [zero if w > last or grads[w] is None else grads[w].index for w in wrt]
+
+
+class DiffError(ExprgradError):
+    """A derivative could not be written (an option names no variable, an order that is not offered)."""
+
+
+class Derivatives:
+    """A program's graph with its derivatives: the nodes to write, each under its name, and the naming."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        output: int,
+        output_name: str,
+        assigned: dict[int, str],
+        variables: list[str],
+        defaults: dict[str, float],
+        first: dict[str, int],
+        second: dict[str, dict[str, int]],
+    ) -> None:
+        self.graph = graph
+        self.output = output
+        self.output_name = output_name
+        # Program nodes the user named (node -> name): written under that name when they are written at all.
+        self.assigned = assigned
+        self.variables = variables
+        self.defaults = defaults
+        self.first = first
+        self.second = second
+
+
+def differentiate(program: Program, wrt: Sequence[str] = (), order: int = 1) -> Derivatives:
+    """The program's output, and its first (and with `order` 2, second) derivatives as a shared graph."""
+    unknown = [name for name in wrt if name not in program.variables]
+    if unknown:
+        listing = ", ".join(program.variables) or "none"
+        raise DiffError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+    if order not in (1, 2):
+        raise DiffError(f"--order takes 1 or 2, got {order}")
+    names = list(dict.fromkeys(wrt)) if wrt else list(program.variables)
+    graph = Graph()
+    position = {id(node): index for index, node in enumerate(program.nodes)}
+    built: list[int] = []
+    assigned: dict[int, str] = {}
+    for node in program.nodes:
+        if node.op is None:
+            if node.label in program.variables and program.variables[node.label] is node:
+                built.append(graph.variable(node.label))
+            else:
+                built.append(graph.number(node.data))
+            continue
+        index = graph.apply(node.op, *(built[position[id(child)]] for child in node.inputs))
+        built.append(index)
+        if node.label.isidentifier() and index not in assigned and graph.op[index] is not None:
+            assigned[index] = node.label
+    output = built[position[id(program.output)]]
+    variable_nodes = [graph.variable(name) for name in names]
+    first = dict(zip(names, gradients(graph, output, variable_nodes), strict=True))
+    second: dict[str, dict[str, int]] = {}
+    if order == 2:
+        for row, name in enumerate(names):
+            entries = gradients(graph, first[name], variable_nodes) if graph.varies[first[name]] else []
+            second[name] = {
+                other: entries[column] if entries else graph.number(0.0)
+                for column, other in enumerate(names)
+                if column >= row
+            }
+    label = program.output.label
+    output_name = label if label.isidentifier() and label not in ops.CONSTANTS else ""
+    return Derivatives(
+        graph, output, output_name, assigned, list(program.variables), dict(program.defaults), first, second
+    )
