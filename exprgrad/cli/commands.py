@@ -24,6 +24,16 @@ from .arguments import (
 if TYPE_CHECKING:
     from ..program import Program
 
+# The explorer page (issue 14): eval and explain both write it.
+HtmlOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="PATH",
+        help="Write the explorer to PATH: one self-contained HTML page (graph, table and chain-rule steps, linked; "
+        "step through the passes; sliders for the inputs). Opens offline in any browser.",
+    ),
+]
+
 
 @app.command("eval", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
 def eval_command(
@@ -67,6 +77,7 @@ def eval_command(
     rankdir: Annotated[str, typer.Option(metavar="DIR", help="Drawing direction: LR, TB, RL or BT.")] = "LR",
     color_by_grad: Annotated[bool, typer.Option(help="Colour values by gradient, with a legend.")] = False,
     edge_derivatives: Annotated[bool, typer.Option(help="Label edges with local derivatives.")] = False,
+    html: HtmlOption = None,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node); optionally draw the graph.
 
@@ -79,7 +90,7 @@ def eval_command(
 
             check_rankdir(rankdir)
         if points is not None:
-            drawings = (svg, dot, png)
+            drawings = (svg, dot, png, html)
             _eval_points(
                 program, arguments, points, file, output_format, drawings, order, skip_bad=skip_bad, fast_math=fast_math
             )
@@ -90,9 +101,11 @@ def eval_command(
             raise BindingError("--order 2 adds a Hessian to the table or to JSON; csv and tsv have no place for it")
         evaluation = program.evaluate(arguments.values)
         hessian = program.hessian(arguments.values) if order == 2 else None
+        style = {"rankdir": rankdir, "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
         if dot is not None or svg is not None or png is not None:
-            style = {"rankdir": rankdir, "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
             _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style)
+        if html is not None:
+            _write_explorer(program, html, [svg, png, dot], precision=precision, **style)
     except ExprgradError as error:
         fail(error)
     if output_format is OutputFormat.json:
@@ -135,7 +148,7 @@ def _eval_points(
     if output_format is OutputFormat.table:
         raise BindingError("--points writes csv, tsv or json (JSON lines), not a table")
     if any(path is not None for path in drawings):
-        raise BindingError("--svg, --png and --dot draw one evaluation; they do not combine with --points")
+        raise BindingError("--svg, --png, --dot and --html show one evaluation; they do not combine with --points")
     if order != 1:
         raise BindingError("--order 2 does not combine with --points")
     if points == "-" and file == "-":
@@ -180,6 +193,7 @@ def explain_command(
         int | None, typer.Option(min=1, max=17, help="Significant digits of the numbers (default: exact).")
     ] = None,
     var: VarOption = None,
+    html: HtmlOption = None,
 ) -> None:
     """Show the backward pass: for each node, output first, the chain-rule step that gave d(output)/d(node).
 
@@ -190,6 +204,8 @@ def explain_command(
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
         explanation = explain(program, program.evaluate(arguments.values))
+        if html is not None:
+            _write_explorer(program, html, [], precision=precision)
     except ExprgradError as error:
         fail(error)
     from ..explain_output import explanation_json, print_explanation
@@ -198,6 +214,15 @@ def explain_command(
         sys.stdout.write(explanation_json(explanation) + "\n")
     else:
         print_explanation(stdout_console(), explanation, precision)
+
+
+def _write_explorer(program: "Program", path: Path, others: list[Path | None], **style: Any) -> None:
+    from ..explorer import explorer_html
+    from ..files import write_output
+
+    if any(other is not None and str(other) == str(path) for other in others):
+        raise BindingError("the same output path is given twice; give --html its own path")
+    write_output(path, explorer_html(program, **style).encode("utf-8"))
 
 
 def _write_drawings(

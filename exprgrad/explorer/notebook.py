@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import math
+from typing import Any
 
 from ..engine import Value, topological_order
 from ..errors import ExprgradError
@@ -77,5 +78,7 @@ def show(target: Program | Value, *, color_by_grad: bool = False, edge_derivativ
         return explorer
     if get_ipython() is None:
         return explorer
-    display(explorer)
+    # IPython's display is untyped; called through Any so that mypy --strict accepts it with or without IPython.
+    displayed: Any = display
+    displayed(explorer)
     return None

@@ -485,6 +485,9 @@
     document.getElementById("step-next").disabled = atEnd();
     document.getElementById("step-end").disabled = atEnd();
     document.body.dataset.cursor = atEnd() ? "end" : String(cursor);
+    // What the walk is at, for tests and assistive tools: the node (forward) or the term user,slot,child (backward).
+    document.body.dataset.walkNode = current && current.node !== undefined ? String(current.node) : "";
+    document.body.dataset.walkTerm = current && current.term ? `${current.term.user},${current.term.slot},${current.term.child}` : "";
   }
 
   function mark(index, className) {
