@@ -145,7 +145,11 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "A folder that does not exist, a path that cannot be written, a drawing over the 2,000-node limit, "
             "PNG without a system Graphviz. An existing file is never left half-written."
         ),
-        ['exprgrad eval "a" --a 1 --svg missing/graph.svg', 'exprgrad eval "a" --a 1 --dot /proc/graph.dot'],
+        [
+            'exprgrad eval "a" --a 1 --svg missing/graph.svg',
+            'exprgrad eval "a" --a 1 --dot /proc/graph.dot',
+            'exprgrad eval "a" --a 1 --html missing/page.html',
+        ],
     ),
 ]
 

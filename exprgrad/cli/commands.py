@@ -102,10 +102,14 @@ def eval_command(
         evaluation = program.evaluate(arguments.values)
         hessian = program.hessian(arguments.values) if order == 2 else None
         style = {"rankdir": rankdir, "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
+        # The page is made before any drawing is written, so that a failure leaves every file as it was.
+        page = _explorer_page(program, html, [svg, png, dot], precision=precision, **style) if html else None
         if dot is not None or svg is not None or png is not None:
             _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style)
-        if html is not None:
-            _write_explorer(program, html, [svg, png, dot], precision=precision, **style)
+        if html is not None and page is not None:
+            from ..files import write_output
+
+            write_output(html, page)
     except ExprgradError as error:
         fail(error)
     if output_format is OutputFormat.json:
@@ -205,7 +209,9 @@ def explain_command(
         program, arguments = build_program(ctx, program_argument, file, var)
         explanation = explain(program, program.evaluate(arguments.values))
         if html is not None:
-            _write_explorer(program, html, [], precision=precision)
+            from ..files import write_output
+
+            write_output(html, _explorer_page(program, html, [], precision=precision))
     except ExprgradError as error:
         fail(error)
     from ..explain_output import explanation_json, print_explanation
@@ -216,13 +222,12 @@ def explain_command(
         print_explanation(stdout_console(), explanation, precision)
 
 
-def _write_explorer(program: "Program", path: Path, others: list[Path | None], **style: Any) -> None:
+def _explorer_page(program: "Program", path: Path, others: list[Path | None], **style: Any) -> bytes:
     from ..explorer import explorer_html
-    from ..files import write_output
 
     if any(other is not None and str(other) == str(path) for other in others):
         raise BindingError("the same output path is given twice; give --html its own path")
-    write_output(path, explorer_html(program, **style).encode("utf-8"))
+    return explorer_html(program, **style).encode("utf-8")
 
 
 def _write_drawings(

@@ -6,22 +6,46 @@ program's structure, the texts of its formulas and symbols, and the values of it
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from ..dot import DEFAULT_DIGITS, NEGATIVE_FILLS, POSITIVE_FILLS, ZERO_FILL
-from ..ops import Op
+from ..ops import IDENTITY, Op
 from ..program import Program
 from ..textform import describe, local_formula, node_text, shown_label, wrap
 
+# A label that is a name the program assigned (not the source text the parser gives an unnamed node).
+_NAME: Final = re.compile(r"[^\W\d]\w*")
+
 
 def program_lines(program: Program) -> list[str]:
-    """The program as assignments, one per labelled op node (and the output's formula when it has no label)."""
+    """The program as assignments, one per named op node, then the output's formula when it has no name.
+
+    Written by `exprgrad diff`'s own writer for exprgrad's language, so parentheses stand where precedence needs them.
+    """
+    from ..codegen.exprgrad_code import ExprgradWriter
+    from ..codegen.layout import Written, flatten
+
+    writer = ExprgradWriter()
+    variables = {id(node) for node in program.variables.values()}
+    written: list[Written] = []
     lines = []
-    for node in program.nodes:
-        if node.op is None or not (node.label or node is program.output):
+    for node, inputs in zip(program.nodes, program.input_ids(), strict=True):
+        if node.op is None:
+            is_name = id(node) in variables or (not node.needs_grad and node.label and _NAME.fullmatch(node.label))
+            written.append(writer.name(node.label) if is_name else writer.number(node.data))
             continue
-        formula = node_text(node.op, [describe(child) for child in node.inputs])
-        lines.append(f"{node.label} = {formula}" if node.label and node.label != formula else formula)
+        expression = (
+            written[inputs[0]] if node.op is IDENTITY else writer.operation(node.op, [written[i] for i in inputs])
+        )
+        if _NAME.fullmatch(node.label):
+            lines.append(f"{node.label} = {flatten(expression[0])}")
+            written.append(writer.name(node.label))
+        else:
+            written.append(expression)
+    output = program.output
+    if output.op is not None and not _NAME.fullmatch(output.label):
+        lines.append(flatten(written[program.output_index()][0]))
     return lines
 
 
