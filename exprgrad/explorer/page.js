@@ -317,7 +317,7 @@
   function equationParts(index, terms, grad) {
     const node = nodes[index];
     if (!node.needsGrad) return [node.gradSymbol, `none (${nodeName(index)} is a constant)`];
-    if (grad === null) return [node.gradSymbol, "not computed"];
+    if (grad === null) return [node.gradSymbol, "not reached yet"];
     if (index === outputIndex) return [node.gradSymbol, shown(grad)];
     if (!node.used) return [node.gradSymbol, `${shown(grad)} (${nodeName(index)} is not used by ${doc.output})`];
     const fromOutput = (term) => term.user === outputIndex;
@@ -693,8 +693,10 @@
     cursor = position >= walkLength() ? null : Math.max(0, position);
     paint();
     if (selection) select(selection.index, selection.how);
-    const current = document.querySelector("tr.current");
-    if (current) current.scrollIntoView({ block: "nearest" });
+    // Keep what the step is at in view: its row, and its node or edge in the drawing.
+    for (const current of document.querySelectorAll("tr.current, li.current, #graph .current")) {
+      current.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
   }
 
   document.getElementById("step-start").addEventListener("click", () => go(0));
@@ -714,15 +716,30 @@
     if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
   });
 
-  const zoom = document.getElementById("zoom");
-  if (zoom) {
-    zoom.addEventListener("click", () => {
-      const box = document.querySelector(".graph-box");
-      const actual = box.classList.toggle("actual");
-      zoom.textContent = actual ? "Fit to the pane" : "Actual size";
-      zoom.setAttribute("aria-pressed", String(actual));
-    });
+  // Zoom: the drawing at a scale of its own size (Graphviz's points are 4/3 of a CSS pixel). It opens fitted to the
+  // pane, but never so small that its text cannot be read: then the pane scrolls.
+  if (svg) {
+    const box = document.querySelector(".graph-box");
+    const natural = svg.viewBox.baseVal.width * (4 / 3);
+    let scale = 1;
+    const fit = () => Math.min(1.5, (box.clientWidth - 4) / natural);
+    const zoomTo = (wanted) => {
+      scale = Math.min(4, Math.max(0.1, wanted));
+      svg.style.width = `${Math.round(natural * scale)}px`;
+      document.getElementById("zoom-level").textContent = `${Math.round(scale * 100)}%`;
+    };
+    zoomTo(Math.max(fit(), 0.75));
+    document.getElementById("zoom-in").addEventListener("click", () => zoomTo(scale * 1.25));
+    document.getElementById("zoom-out").addEventListener("click", () => zoomTo(scale / 1.25));
+    document.getElementById("zoom-fit").addEventListener("click", () => zoomTo(fit()));
   }
+
+  const rangesButton = document.getElementById("ranges");
+  if (!doc.variables.length) rangesButton.hidden = true;
+  rangesButton.addEventListener("click", () => {
+    const open = variablesBox.classList.toggle("ranges");
+    rangesButton.setAttribute("aria-expanded", String(open));
+  });
 
   // For tests and for anyone at the console: the state and the walk.
   window.exprgradExplorer = {

@@ -49,7 +49,13 @@ def explorer_html(
             edge_derivatives=edge_derivatives,
         ).source
         graph = _figure(render(source, "svg", node_count=len(program.nodes)).decode("utf-8"), len(program.nodes))
-        zoom = '<button type="button" id="zoom" aria-pressed="false">Actual size</button>\n'
+        zoom = (
+            '<div class="zoom" role="group" aria-label="Zoom">'
+            '<button type="button" id="zoom-out" aria-label="Zoom out">−</button>'
+            '<span id="zoom-level" aria-live="polite">100%</span>'
+            '<button type="button" id="zoom-in" aria-label="Zoom in">+</button>'
+            '<button type="button" id="zoom-fit" aria-label="Fit the graph to the pane">Fit</button></div>\n'
+        )
     else:
         graph = (
             f'<p class="notice" id="graph-caption">The graph has {len(program.nodes)} nodes: drawings are limited to '
