@@ -3,6 +3,7 @@
 // topological order, then the reverse sweep from the output, adding chain-rule terms in the engine's order.
 "use strict";
 (function () {
+  performance.mark("exprgrad-start");
   const doc = JSON.parse(document.getElementById("exprgrad-data").textContent);
   const ops = window.exprgradOps;
   const nodes = doc.nodes;
@@ -45,6 +46,15 @@
 
   const shown = (x) => (doc.precision ? general(x, doc.precision) : exact(x));
   const drawn = (x) => general(x, drawing.digits);
+
+  // Writes `text` into `element` only when it differs from what is shown: a step changes a few numbers, and
+  // rewriting every text of a 500-node page would make each step take half a second.
+  function setText(element, text) {
+    if (element.exprgradText !== text) {
+      element.textContent = text;
+      element.exprgradText = text;
+    }
+  }
 
   // -- the computation -------------------------------------------------------------------------------------------
 
@@ -208,9 +218,9 @@
     if (!svg) return;
     nodes.forEach((node, index) => {
       const dataText = dataTexts[index];
-      if (dataText) dataText.textContent = data[index] === null ? "data —" : `data ${drawn(data[index])}`;
+      if (dataText) setText(dataText, data[index] === null ? "data —" : `data ${drawn(data[index])}`);
       const gradText = gradTexts[index];
-      if (gradText) gradText.textContent = grads[index] === null ? "grad —" : `grad ${drawn(grads[index])}`;
+      if (gradText) setText(gradText, grads[index] === null ? "grad —" : `grad ${drawn(grads[index])}`);
     });
     if (drawing.colorByGrad) {
       const finite = grads.filter((grad, index) => grad !== null && nodes[index].needsGrad);
@@ -235,10 +245,10 @@
       for (const entry of legend) {
         if (entry.constant) continue;
         const k = entry.level;
-        if (entry.sign > 0) entry.text.textContent = `${positive[k]} < grad <= ${positive[k + 1]}`;
-        else if (entry.sign < 0) entry.text.textContent = `${negative[k + 1]} <= grad < ${negative[k]}`;
+        if (entry.sign > 0) setText(entry.text, `${positive[k]} < grad <= ${positive[k + 1]}`);
+        else if (entry.sign < 0) setText(entry.text, `${negative[k + 1]} <= grad < ${negative[k]}`);
       }
-      if (legendTitle) legendTitle.textContent = `grad colours (max |grad| = ${drawn(scale)})`;
+      if (legendTitle) setText(legendTitle, `grad colours (max |grad| = ${drawn(scale)})`);
     }
     if (drawing.edgeDerivatives) {
       nodes.forEach((node, index) => {
@@ -251,11 +261,11 @@
           if (!label) return;
           const formula = node.formulas[slot];
           const local = state.locals[index] ? state.locals[index][slot] : null;
-          if (local === null) label.textContent = formula;
-          else if (!Number.isFinite(local)) label.textContent = `${formula}: not finite`;
+          if (local === null) setText(label, formula);
+          else if (!Number.isFinite(local)) setText(label, `${formula}: not finite`);
           else {
             const number = drawn(local);
-            label.textContent = formula === number ? formula : `${formula} = ${number}`;
+            setText(label, formula === number ? formula : `${formula} = ${number}`);
           }
         });
       });
@@ -429,10 +439,10 @@
 
     nodes.forEach((node, index) => {
       const value = shownData[index];
-      dataCells[index].textContent = value === null ? "—" : shown(value);
+      setText(dataCells[index], value === null ? "—" : shown(value));
       dataCells[index].classList.toggle("pending", value === null);
       const grad = shownGrads[index];
-      gradCells[index].textContent = !node.needsGrad ? "none" : grad === null ? "—" : shown(grad);
+      setText(gradCells[index], !node.needsGrad ? "none" : grad === null ? "—" : shown(grad));
       gradCells[index].classList.toggle("pending", node.needsGrad && grad === null);
       rows[index].classList.toggle("error", state.error !== null && state.error.node === index);
     });
@@ -445,19 +455,20 @@
     doc.stepOrder.forEach((index) => {
       const item = stepItems[index];
       const parts = equationParts(index, grouped[index], shownGrads[index]);
-      item.innerHTML = "";
-      const symbol = document.createElement("span");
-      symbol.className = "symbol";
-      symbol.textContent = parts[0];
-      item.appendChild(symbol);
-      item.appendChild(document.createTextNode(parts.length > 1 ? " = " + parts.slice(1).join(" = ") : ""));
+      if (!item.firstChild) {
+        const symbol = document.createElement("span");
+        symbol.className = "symbol";
+        item.append(symbol, document.createTextNode(""));
+      }
+      setText(item.firstChild, parts[0]);
+      const rest = parts.length > 1 ? " = " + parts.slice(1).join(" = ") : "";
+      if (item.lastChild.data !== rest) item.lastChild.data = rest;
       item.classList.toggle("pending", nodes[index].needsGrad && shownGrads[index] === null);
       item.classList.toggle("error", state.error !== null && state.error.node === index);
     });
 
     // What the walk is at.
     document.querySelectorAll(".current").forEach((element) => element.classList.remove("current"));
-    document.querySelectorAll("#graph svg .pending").forEach((element) => element.classList.remove("pending"));
     if (current && current.node !== undefined) {
       mark(current.node, "current");
     } else if (current && current.term) {
@@ -468,10 +479,13 @@
       const user = graphNodes.get(`n${term.user}op`);
       if (user) user.classList.add("current");
     }
-    if (svg && !atEnd() && cursor < count) {
+    if (svg) {
+      // Nodes the forward pass has not reached yet are faded.
+      const reached = atEnd() || cursor >= count ? count : cursor + 1;
       nodes.forEach((node, index) => {
-        if (index <= cursor) return;
-        [graphNodes.get(`n${index}`), graphNodes.get(`n${index}op`)].forEach((group) => group && group.classList.add("pending"));
+        for (const group of [graphNodes.get(`n${index}`), graphNodes.get(`n${index}op`)]) {
+          if (group) group.classList.toggle("pending", index >= reached);
+        }
       });
     }
     if (state.error && svg) {
@@ -753,4 +767,6 @@
   };
   paint();
   document.body.dataset.ready = "true";
+  // Time to interactive, for benchmarks/explorer_page.py: from navigation to here, every control wired up.
+  performance.mark("exprgrad-ready");
 })();
