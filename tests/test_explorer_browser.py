@@ -222,11 +222,13 @@ def test_controls_have_accessible_names(tmp_path: Path, watched: Watched) -> Non
     watched.assert_quiet()
 
 
-def test_screenshots_light_and_dark(tmp_path: Path, browser: Browser) -> None:
-    """The reference page, light and dark, midway through the backward pass: saved for a reviewer to look at."""
-    path = write_page(tmp_path, *WALKTHROUGH, "--color-by-grad", "--edge-derivatives")
+@pytest.mark.parametrize("options", [(), ("--color-by-grad", "--edge-derivatives")], ids=["plain", "coloured"])
+def test_screenshots_light_and_dark(tmp_path: Path, browser: Browser, options: tuple[str, ...]) -> None:
+    """The reference page, light and dark, midway through the backward pass with `b` selected: saved for a reviewer."""
+    path = write_page(tmp_path, *WALKTHROUGH, *options)
+    name = "explorer-walkthrough" + ("-coloured" if options else "")
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    (OUTPUT / "explorer-walkthrough.html").write_bytes(path.read_bytes())
+    (OUTPUT / f"{name}.html").write_bytes(path.read_bytes())
     for scheme in ("light", "dark"):
         context = browser.new_context(viewport={"width": 1366, "height": 768}, color_scheme=scheme)
         watched = Watched(context.new_page())
@@ -234,12 +236,31 @@ def test_screenshots_light_and_dark(tmp_path: Path, browser: Browser) -> None:
         page.keyboard.press("Home")
         for _ in range(11):
             page.keyboard.press("ArrowRight")
+        assert page.get_attribute("body", "data-cursor") == "11"
         page.locator("#nodes tbody tr[data-node='1']").click()
-        target = OUTPUT / f"explorer-walkthrough-{scheme}.png"
+        target = OUTPUT / f"{name}-{scheme}.png"
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000
         watched.assert_quiet()
         context.close()
+
+
+def test_thirty_nodes_fit_a_laptop_screen(tmp_path: Path, watched: Watched) -> None:
+    """On a 1366x768 screen, a 30-node program's graph, inputs and step controls are all in view, unscrolled."""
+    program = "h1 = tanh(x1*w1 + x2*w2 + b1); h2 = tanh(x1*w3 + x2*w4 + b2); o = sigmoid(h1*v1 + h2*v2 + c)\n"
+    program += "L = (o - t)**2"
+    names = ["x1", "w1", "x2", "w2", "b1", "w3", "w4", "b2", "v1", "v2", "c", "t"]
+    options = [word for position, name in enumerate(names) for word in (f"--{name}", repr(position / 10 - 0.5))]
+    page = watched.open(write_page(tmp_path, program, *options))
+    assert page.locator("#nodes tbody tr").count() == 30
+    for selector in ("#graph", "#stepper", "#inputs"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 768, selector
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, selector
+    # The graph is drawn at 75% of its size or more: its text stays readable.
+    assert int(page.inner_text("#zoom-level").rstrip("%")) >= 75
+    watched.assert_quiet()
 
 
 def test_large_program_is_usable(tmp_path: Path, watched: Watched) -> None:
