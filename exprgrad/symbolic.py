@@ -309,7 +309,9 @@ class Derivatives:
         defaults: dict[str, float],
         first: dict[str, int],
         second: dict[str, dict[str, int]],
+        order: int,
     ) -> None:
+        self.order = order
         self.graph = graph
         self.output = output
         self.output_name = output_name
@@ -358,7 +360,9 @@ def differentiate(program: Program, wrt: Sequence[str] = (), order: int = 1) -> 
                 if column >= row
             }
     label = program.output.label
-    output_name = label if label.isidentifier() and label not in ops.CONSTANTS else ""
+    # A variable as the output (the program `x`) gets a statement of its own, `out = x`.
+    named = label.isidentifier() and program.output.op is not None
+    output_name = label if named else ""
     return Derivatives(
-        graph, output, output_name, assigned, list(program.variables), dict(program.defaults), first, second
+        graph, output, output_name, assigned, list(program.variables), dict(program.defaults), first, second, order
     )

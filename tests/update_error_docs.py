@@ -151,6 +151,20 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             'exprgrad eval "a" --a 1 --html missing/page.html',
         ],
     ),
+    (
+        "exprgrad diff",
+        2,
+        (
+            "`diff` writes formulas: a --wrt that names no variable, an unknown --to target, a --name the target "
+            "cannot use, and variable values (which belong to eval) are usage errors."
+        ),
+        [
+            'exprgrad diff "x*y" --wrt z',
+            'exprgrad diff "x*y" --to fortran',
+            'exprgrad diff "x*y" --to c --name double',
+            'exprgrad diff "x*y" --x 2',
+        ],
+    ),
 ]
 
 

@@ -84,8 +84,9 @@ def generate(derivatives: Derivatives, target: str, *, function_name: str = "f",
         output=output_name,
         derivatives=first,
         hessian=hessian,
+        order=derivatives.order,
     )
-    return Generated(target, writer.document(document), first, hessian, output_name)
+    return Generated(target, writer.document(document), first, hessian, output_name, variables, derivatives.order)
 
 
 class _Names:

@@ -25,7 +25,9 @@ class Document:
         output: str,
         derivatives: dict[str, str],
         hessian: dict[str, dict[str, str]],
+        order: int,
     ) -> None:
+        self.order = order
         self.source = source
         self.function_name = function_name
         # Program name -> the name the target writes it under, in the order of eval's gradients.
@@ -43,13 +45,23 @@ class Generated:
     """Generated code and where each result is in it."""
 
     def __init__(
-        self, target: str, code: str, derivatives: dict[str, str], hessian: dict[str, dict[str, str]], output: str
+        self,
+        target: str,
+        code: str,
+        derivatives: dict[str, str],
+        hessian: dict[str, dict[str, str]],
+        output: str,
+        variables: dict[str, str],
+        order: int,
     ) -> None:
+        self.order = order
         self.target = target
         self.code = code
         self.derivatives = derivatives
         self.hessian = hessian
         self.output = output
+        # Program name -> the name the code uses for it (renamed where the target reserves or cannot spell it).
+        self.variables = variables
 
     def json(self) -> str:
         """The contract scripts read: target, code, and the name of every derivative."""

@@ -203,7 +203,7 @@ class JavaScriptWriter:
         )
         result = "{" + ", ".join(f"{json.dumps(v)}: {name}" for v, name in document.derivatives.items()) + "}"
         returned = f"{{ value: {document.output}, gradient: {result}"
-        if document.hessian:
+        if document.order == 2:
             rows = ", ".join(
                 f"{json.dumps(row)}: {{"
                 + ", ".join(f"{json.dumps(column)}: {name}" for column, name in columns.items())
@@ -217,7 +217,7 @@ class JavaScriptWriter:
             *(f"//     {line}".rstrip() for line in document.source.strip().splitlines()),
             f"// {document.function_name}({{variable: number, ...}}) returns"
             + " {value, gradient: {variable: derivative}"
-            + (", hessian: {row: {column: second derivative}}}." if document.hessian else "}."),
+            + (", hessian: {row: {column: second derivative}}}." if document.order == 2 else "}."),
             "// Outside an operation's domain the result is NaN (an infinity at a pole or on overflow).",
             "",
         ]

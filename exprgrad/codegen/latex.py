@@ -15,7 +15,7 @@ from .. import ops
 from ..ops import Op
 from ..textform import format_number
 from .document import Document
-from .layout import ATOM, POWER, PRODUCT, SUM, UNARY, Written, call, flatten, infix, prefix_minus
+from .layout import ATOM, POWER, PRODUCT, SUM, Written, call, flatten, infix, prefix_minus
 
 GREEK: Final = frozenset(
     [
@@ -79,6 +79,9 @@ def latex_name(name: str) -> str:
     return f"\\mathrm{{{escaped}}}"
 
 
+_MARKER: Final = re.compile("\x00([^\x00]*)\x00")
+
+
 class LatexWriter:
     """Writes `\\begin{aligned} ... \\end{aligned}`, one equation per line."""
 
@@ -93,7 +96,8 @@ class LatexWriter:
         return name
 
     def name(self, name: str) -> Written:
-        return (latex_name(name),), ATOM
+        # A marker, resolved in `document`: a derivative used in another equation is written as the partial it is.
+        return (f"\x00{name}\x00",), ATOM
 
     def number(self, value: float) -> Written:
         if value == math.pi:
@@ -151,8 +155,11 @@ class LatexWriter:
                 return f"\\frac{{\\partial^{{2}} {output}}}{{\\partial {row} \\, \\partial {column}}}"
             return latex_name(name)
 
-        lines = [f"  {left(name)} &= {flatten(rope)}" for name, (rope, _) in document.statements]
+        variable_names = {spelled: latex_name(spelled) for spelled in document.variables.values()}
+
+        def resolve(match: re.Match[str]) -> str:
+            name = match[1]
+            return variable_names.get(name) or left(name)
+
+        lines = [f"  {left(name)} &= {_MARKER.sub(resolve, flatten(rope))}" for name, (rope, _) in document.statements]
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n"
-
-
-__all__ = ["UNARY", "LatexWriter", "latex_name"]

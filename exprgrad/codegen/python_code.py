@@ -213,7 +213,7 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
 
     gradient = "{" + ", ".join(f"{name!r}: {result(spelled)}" for name, spelled in document.derivatives.items()) + "}"
     returned = f"{result(document.output)}, {gradient}"
-    if document.hessian:
+    if document.order == 2:
         rows = ", ".join(
             f"{row!r}: {{" + ", ".join(f"{column!r}: {result(spelled)}" for column, spelled in columns.items()) + "}"
             for row, columns in document.hessian.items()
@@ -233,7 +233,7 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         *(f"    {line}" for line in source.splitlines()),
         "",
         f"{document.function_name}(...) returns (value, {{variable: derivative}}"
-        + (", {row: {column: second derivative}})." if document.hessian else ")."),
+        + (", {row: {column: second derivative}})." if document.order == 2 else ")."),
         domain,
         '"""',
         "",

@@ -1,0 +1,386 @@
+"""`exprgrad diff`: generated derivatives agree with eval in every target, and the output stays readable and small."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from exprgrad import ops
+from exprgrad.codegen import TARGETS, c_code, generate, javascript, numpy_code, python_code
+from exprgrad.parser import parse
+from exprgrad.symbolic import differentiate
+
+from .cli_helpers import run
+from .diff_helpers import (
+    agree,
+    eval_results,
+    generated,
+    load_python,
+    run_c,
+    run_exprgrad,
+    run_js,
+    run_python,
+)
+from .strategies import Expr, bindings, expressions
+
+SLOW = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _ulps(a: float, b: float) -> float:
+    return 0.0 if a == b else abs(a - b) / math.ulp(max(abs(a), abs(b)))
+
+
+@FAST
+@given(expressions(), bindings())
+def test_diff_then_eval_gives_evals_gradients_and_hessian(expr: Expr, point: dict[str, float]) -> None:
+    """Evaluating the generated exprgrad program gives eval's value and gradients (within 4 ulps) and Hessian."""
+    program, code = generated(expr.text, "exprgrad", order=2)
+    expected = eval_results(program, point, 2)
+    actual = run_exprgrad(code, point)
+    assert (expected is None) == (actual is None)
+    if expected is None or actual is None:
+        return
+    value, first, second = expected
+    got_value, got_first, got_second = actual
+    assert got_value == value
+    assert set(got_first) == set(program.variables)
+    for name, derivative in got_first.items():
+        assert _ulps(derivative, first[name]) <= 4, (name, derivative, first[name])
+    for row, columns in got_second.items():
+        for column, entry in columns.items():
+            assert math.isclose(entry, second[row][column], rel_tol=1e-12, abs_tol=1e-12), (row, column)
+
+
+@FAST
+@given(expressions(), bindings())
+def test_generated_python_computes_what_the_generated_program_computes(expr: Expr, point: dict[str, float]) -> None:
+    """The Python target gives the exprgrad target's numbers bit for bit: the same functions in the same order."""
+    _, code = generated(expr.text, "exprgrad", order=2)
+    _, python = generated(expr.text, "python", order=2)
+    assert run_python(python, point) == run_exprgrad(code, point)
+
+
+@SLOW
+@given(expressions(), st.lists(bindings(), min_size=1, max_size=6))
+def test_generated_numpy_agrees_with_eval_element_wise(expr: Expr, points: list[dict[str, float]]) -> None:
+    """The NumPy target over arrays of points agrees with eval at each point."""
+    program, code = generated(expr.text, "numpy", order=2)
+    function = load_python(code).f
+    arguments = {code.variables[name]: np.array([p[name] for p in points]) for name in program.variables}
+    value, first, second = function(**arguments)
+    # A program without variables gives plain numbers: the arguments' broadcast shape is ().
+    shape = (len(points),)
+    value = np.broadcast_to(value, shape)
+    first = {v: np.broadcast_to(d, shape) for v, d in first.items()}
+    second = {r: {c: np.broadcast_to(x, shape) for c, x in row.items()} for r, row in second.items()}
+    for index, point in enumerate(points):
+        expected = eval_results(program, point, 2)
+        if expected is None:
+            continue
+        got = (
+            float(value[index]),
+            {v: float(d[index]) for v, d in first.items()},
+            {r: {c: float(x[index]) for c, x in row.items()} for r, row in second.items()},
+        )
+        assert agree(expected, got), (expected, got)
+
+
+@SLOW
+@given(expressions(), st.lists(bindings(), min_size=1, max_size=6))
+def test_generated_c_compiles_cleanly_and_agrees_with_eval(expr: Expr, points: list[dict[str, float]]) -> None:
+    """The C target compiles with -std=c99 -Wall -Wextra -Werror and agrees with eval at random points."""
+    program, code = generated(expr.text, "c", order=2)
+    results = run_c(code, points, list(program.variables))
+    for point, got in zip(points, results, strict=True):
+        expected = eval_results(program, point, 2)
+        if expected is not None:
+            assert agree(expected, got), (expected, got)
+
+
+@SLOW
+@given(expressions(), st.lists(bindings(), min_size=1, max_size=6))
+def test_generated_javascript_agrees_with_eval(expr: Expr, points: list[dict[str, float]]) -> None:
+    """The JavaScript module, run by node, agrees with eval at random points."""
+    program, code = generated(expr.text, "js", order=2)
+    for point, got in zip(points, run_js(code, points), strict=True):
+        expected = eval_results(program, point, 2)
+        if expected is not None:
+            assert agree(expected, got), (expected, got)
+
+
+@FAST
+@given(expressions())
+def test_latex_is_balanced_and_uses_the_programs_names(expr: Expr) -> None:
+    """LaTeX output has balanced braces and writes x1 as x_{1} and every derivative as a partial."""
+    program, code = generated(expr.text, "latex")
+    text = code.code
+    depth = 0
+    for character in text.replace("\\{", "").replace("\\}", ""):
+        depth += {"{": 1, "}": -1}.get(character, 0)
+        assert depth >= 0
+    assert depth == 0
+    assert text.count("\\left") == text.count("\\right")
+    assert text.startswith("\\begin{aligned}") and text.endswith("\\end{aligned}\n")
+    assert "x1" not in text.replace("x_{1}", "")
+    for name in program.variables:
+        shown = "x_{1}" if name == "x1" else name
+        assert f"\\partial {shown}}}" in text or f"\\partial {shown}" in text
+
+
+# -- every op, every target --------------------------------------------------------------------------------------
+
+
+def _program_of(op: ops.Op) -> str:
+    if op is ops.IDENTITY:
+        return "u = x*y; v = u"
+    if op is ops.NEG:
+        return "-x*y"
+    if op.notation == ops.INFIX:
+        return f"x {op.symbol} y"
+    arguments = ", ".join(["x", "y", "0.25"][: op.arity])
+    return f"{op.name}({arguments})"
+
+
+SPELLINGS = {
+    "python": python_code.SPELLING,
+    "numpy": numpy_code.SPELLING,
+    "c": c_code.SPELLING,
+    "js": javascript.SPELLING,
+}
+
+
+@pytest.mark.parametrize("target", sorted(SPELLINGS))
+def test_every_op_has_a_spelling_in_every_code_target(target: str) -> None:
+    """The registry walk: each op of ops.ALL_OPS is written by every target, and each helper it names exists."""
+    spelling = SPELLINGS[target]
+    helpers = {
+        "python": python_code.HELPERS,
+        "numpy": numpy_code.HELPERS,
+        "c": c_code.HELPERS,
+        "js": javascript.HELPERS,
+    }[target]
+    assert set(spelling) == {op.name for op in ops.ALL_OPS}
+    for name, spelled in spelling.items():
+        if (
+            spelled is not None
+            and not spelled.startswith(("math.", "np.", "Math."))
+            and target in ("python", "numpy", "js")
+        ):
+            assert spelled in helpers or spelled == "abs", (name, spelled)
+        if target == "c" and spelled is not None and spelled.startswith("eg_"):
+            assert spelled in helpers
+
+
+POINTS = [{"x": x, "y": y} for x, y in [(0.3, 0.7), (-0.4, 1.3), (1.7, -0.2), (0.0, 0.5), (0.5, 0.5), (2.5, 3.0)]]
+
+
+@pytest.mark.parametrize("op", ops.ALL_OPS, ids=lambda op: op.name)
+def test_every_op_agrees_with_eval_in_every_target(op: ops.Op) -> None:
+    """Each op's value, gradient and Hessian agree with eval in every target, kinks (x = 0, x = y) included."""
+    text = _program_of(op)
+    program = parse(text)
+    expected = [eval_results(program, point, 2) for point in POINTS]
+    _, exprgrad_code = generated(text, "exprgrad", order=2)
+    _, python = generated(text, "python", order=2)
+    _, numpy = generated(text, "numpy", order=2)
+    _, c = generated(text, "c", order=2)
+    _, js = generated(text, "js", order=2)
+    c_results = run_c(c, POINTS, list(program.variables))
+    js_results = run_js(js, POINTS)
+    numpy_function = load_python(numpy).f
+    for index, point in enumerate(POINTS):
+        if expected[index] is None:
+            continue
+        assert agree(expected[index], run_exprgrad(exprgrad_code, point), rtol=1e-13), point
+        assert agree(expected[index], run_python(python, point), rtol=1e-13), point
+        assert agree(expected[index], c_results[index]), (point, c_results[index])
+        assert agree(expected[index], js_results[index]), (point, js_results[index])
+        value, first, second = numpy_function(**{python.variables[n]: np.array([point[n]]) for n in program.variables})
+        got = (
+            float(value[0]),
+            {v: float(d[0]) for v, d in first.items()},
+            {r: {c_: float(x[0]) for c_, x in row.items()} for r, row in second.items()},
+        )
+        assert agree(expected[index], got), (point, got)
+
+
+def test_relu_kink_is_eval_convention_in_every_target() -> None:
+    """relu'(0) = 0 and abs'(0) = 0, as eval takes them, in every code target."""
+    text = "relu(x) + abs(x)"
+    point = {"x": 0.0}
+    assert run_python(generated(text, "python")[1], point) == (0.0, {"x": 0.0}, {})
+    assert run_c(generated(text, "c")[1], [point], ["x"]) == [(0.0, {"x": 0.0}, {})]
+    assert run_js(generated(text, "js")[1], [point]) == [(0, {"x": 0}, {})]
+
+
+# -- readability ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "derivative"),
+    [
+        ("x**2*sin(x)", "x**2*cos(x) + 2*x*sin(x)"),
+        ("x**3", "3*x**2"),
+        ("exp(2*x)", "2*out"),
+        ("log(x)", "1/x"),
+        ("sin(x)*cos(x)", "cos(x)*cos(x) - sin(x)*sin(x)"),
+        ("relu(x)", "step(x)"),
+        ("1/x", "-out/x"),
+    ],
+)
+def test_small_programs_give_the_formula_a_person_would_write(text: str, derivative: str) -> None:
+    """Constants folded, x*1, x+0, 0*x and x**1 gone: the derivative of a small program is one short formula."""
+    result = run("diff", text, "--wrt", "x")
+    assert result.exit_code == 0, result.stderr
+    assert f"d_x = {derivative}\n" in result.stdout
+
+
+def test_the_generated_program_is_a_program_with_the_original_output() -> None:
+    """`exprgrad eval` of the generated program gives the original's output and value."""
+    code = run("diff", "L = (a*b + c) * f").stdout
+    original = json.loads(
+        run("eval", "L = (a*b + c) * f", "--a", "2", "--b", "-3", "--c", "10", "--f", "-2", "--format", "json").stdout
+    )
+    rerun = json.loads(run("eval", code, "--a", "2", "--b", "-3", "--c", "10", "--f", "-2", "--format", "json").stdout)
+    assert (rerun["output"], rerun["value"]) == (original["output"], original["value"])
+    labels = {node["label"]: node["data"] for node in rerun["nodes"]}
+    assert {v: labels[f"d_{v}"] for v in "abcf"} == original["gradients"]
+
+
+def test_a_subexpression_used_twice_is_named_once() -> None:
+    """A shared call is computed once in code targets; its forward value is reused by the derivative."""
+    code = generated("tanh(x*y)", "python")[1].code
+    assert code.count("math.tanh(") == 1
+    assert "out = math.tanh(x*y)" in code
+
+
+def test_existing_names_get_a_numeric_suffix() -> None:
+    """d_x is renamed only when the program already uses that name."""
+    result = run("diff", "d_x = 2*x; y = d_x*x", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["derivatives"] == {"x": "d_x_1"}
+    assert "d_x_1 = " in document["code"]
+
+
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [("python", "lambda"), ("c", "int"), ("c", "double"), ("js", "in"), ("js", "function"), ("c", "in")],
+)
+def test_reserved_names_are_renamed_deterministically(target: str, name: str) -> None:
+    """A variable named like a keyword of the target is renamed, the same way every time, and the code still runs."""
+    text = f"{name}*{name} + x"
+    first = generated(text, target)[1]
+    again = generated(text, target)[1]
+    assert first.code == again.code
+    spelled = first.variables[name]
+    assert spelled != name and spelled.startswith(("v_", name))
+    point = {name: 1.5, "x": 0.5}
+    if target == "python":
+        assert run_python(first, point) == (2.75, {name: 3.0, "x": 1.0}, {})
+    elif target == "c":
+        assert run_c(first, [point], [name, "x"]) == [(2.75, {name: 3.0, "x": 1.0}, {})]
+    else:
+        assert run_js(first, [point]) == [(2.75, {name: 3, "x": 1}, {})]
+
+
+def test_json_contract() -> None:
+    """--format json: target, code, derivatives and the Hessian's names, each symmetric pair once."""
+    result = run("diff", "x*y*y", "--order", "2", "--to", "c", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["target"] == "c"
+    assert document["derivatives"] == {"x": "d_x", "y": "d_y"}
+    assert document["hessian"] == {
+        "x": {"x": "d2_x_x", "y": "d2_x_y"},
+        "y": {"x": "d2_x_y", "y": "d2_y_y"},
+    }
+    assert "double f(const double *in, double *grad, double *hessian)" in document["code"]
+
+
+def test_wrt_is_repeatable_and_limits_the_derivatives() -> None:
+    """--wrt names the variables differentiated, in the order given."""
+    document = json.loads(run("diff", "a*b*c", "--wrt", "c", "--wrt", "a", "--format", "json").stdout)
+    assert list(document["derivatives"]) == ["c", "a"]
+
+
+def test_output_file_is_written_atomically(tmp_path: Path) -> None:
+    """-o writes the code to a file and nothing to stdout; a failed run leaves an existing file as it was."""
+    path = tmp_path / "grad.c"
+    result = run("diff", "x*y", "--to", "c", "-o", str(path))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert path.read_text().startswith("/* Generated by exprgrad diff")
+    failed = run("diff", "x*", "--to", "c", "-o", str(path))
+    assert failed.exit_code == 2
+    assert path.read_text().startswith("/* Generated by exprgrad diff")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x*y", "--wrt", "z"], "--wrt z: not a variable of the program (its variables: x, y)"),
+        (["x*y", "--to", "fortran"], "--to fortran: not a target"),
+        (["x*y", "--x", "2"], "diff writes formulas and takes no values (got --x)"),
+        (["x*y", "--to", "c", "--name", "double"], "--name double: not usable as a function name in c"),
+    ],
+)
+def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    """Usage errors: one line on stderr, exit code 2, nothing on stdout."""
+    result = run("diff", *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("exprgrad: error: ") and message in result.stderr
+
+
+# -- size and depth --------------------------------------------------------------------------------------------------
+
+
+def _chain(n: int) -> str:
+    # A long chain of different operations: each node feeds the next.
+    parts = ["x"]
+    for index in range(n):
+        parts.append(["sin(", "tanh(", "exp(-"][index % 3])
+    return "".join(parts[1:]) + "y*x" + ")" * n
+
+
+def test_generated_size_grows_linearly() -> None:
+    """Ten times the nodes give about ten times the code in every target (names grow by a digit: 12x allowed)."""
+    for target in TARGETS:
+        small = len(generate(differentiate(parse(_chain(300))), target).code)
+        large = len(generate(differentiate(parse(_chain(3000))), target).code)
+        assert large < 12 * small, (target, small, large)
+
+
+def test_deep_programs_need_no_recursion() -> None:
+    """A 10,000-deep chain is differentiated and printed with the recursion limit at 200."""
+    program = parse(_chain(10_000))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        for target in TARGETS:
+            assert generate(differentiate(program), target).code
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_no_statement_nests_deeply() -> None:
+    """Long inline expressions are broken into named statements: no line nests more than a few parentheses."""
+    code = generate(differentiate(parse(_chain(2000))), "python").code
+    deepest = max(len(re.findall(r"\(", line)) for line in code.splitlines())
+    assert deepest < 40
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
+def test_c_helpers_all_compile() -> None:
+    """Every C helper compiles with -Wall -Wextra -Werror when used."""
+    text = " + ".join(_program_of(op).split(";")[-1] if op.notation == ops.CALL else "x" for op in ops.ALL_OPS)
+    program, code = generated(text, "c")
+    run_c(code, [{"x": 0.3, "y": 0.7}], list(program.variables))
