@@ -97,6 +97,19 @@ def test_neuron_numbers_equal_eval_json(tmp_path: Path, watched: Watched) -> Non
     watched.assert_quiet()
 
 
+def test_page_works_with_the_webassembly_graphviz(tmp_path: Path, watched: Watched) -> None:
+    """Drawn by the WebAssembly Graphviz (no system dot), the page links and updates its drawing the same way."""
+    target = tmp_path / "wasm.html"
+    result = run("eval", *WALKTHROUGH, "--color-by-grad", "--html", str(target), env={"EXPRGRAD_RENDERER": "wasm"})
+    assert result.exit_code == 0, result.stderr
+    page = watched.open(target)
+    assert page.locator("#graph g.node[role=button]").count() == 7
+    page.get_by_label("a value").fill("5")
+    texts = page.locator("#graph g.node[aria-label='node a'] text").all_inner_texts()
+    assert "data 5" in texts and "grad 6" not in texts
+    watched.assert_quiet()
+
+
 def test_walk_follows_the_engine(tmp_path: Path, watched: Watched) -> None:
     """Stepping shows values in topological order, then the chain-rule terms in the order the engine adds them."""
     page = watched.open(write_page(tmp_path, *WALKTHROUGH))
