@@ -105,8 +105,9 @@ def test_page_works_with_the_webassembly_graphviz(tmp_path: Path, watched: Watch
     page = watched.open(target)
     assert page.locator("#graph g.node[role=button]").count() == 7
     page.get_by_label("a value").fill("5")
-    texts = page.locator("#graph g.node[aria-label='node a'] text").all_inner_texts()
-    assert "data 5" in texts and "grad 6" not in texts
+    assert "data 5" in page.locator("#graph g.node[aria-label='node a'] text").all_text_contents()
+    # dL/db = a*f: -10 now; the drawing was made with -4.
+    assert "grad -10" in page.locator("#graph g.node[aria-label='node b'] text").all_text_contents()
     watched.assert_quiet()
 
 
