@@ -66,9 +66,15 @@
     return node.label || node.text;
   }
 
+  // A node as messages name it: `s = x + 1`, or just `log(s)` when its label is its formula.
+  function named(index) {
+    const node = nodes[index];
+    return node.label && node.label !== node.text ? `${node.label} = ${node.text}` : node.text;
+  }
+
+  // The inputs' values, each under its own name: `s = -2`.
   function describeInputs(index, data) {
-    const names = ["x", "y"];
-    return nodes[index].inputs.map((child, slot) => `${names[slot]} = ${exact(data[child])}`).join(", ");
+    return nodes[index].inputs.map((child) => `${nodeName(child)} = ${exact(data[child])}`).join(", ");
   }
 
   // Every value, every gradient and every chain-rule term at these variable values. A value or a local derivative
@@ -84,10 +90,11 @@
       else value = ops[node.op].forward(...node.inputs.map((child) => data[child]));
       if (!Number.isFinite(value)) {
         const op = doc.ops[node.op];
+        const overflow = Number.isNaN(value) ? "" : ", or the result is too large for a number";
         result.error = {
           node: index,
-          message: `${nodeName(index)} = ${node.text} is not defined at ${describeInputs(index, data)}: ` +
-            `${node.op} needs ${op.domain}${Number.isNaN(value) ? "" : " (or the result does not fit in a number)"}.`,
+          message: `${named(index)} is not defined at ${describeInputs(index, data)} ` +
+            `(${node.op}'s domain: ${op.domain}${overflow}). The values after it and every gradient wait for another input.`,
         };
         return result;
       }
@@ -122,7 +129,7 @@
           result.error = {
             node: index,
             message: `${node.localSymbols[slot]} = ${node.formulas[slot]} is not finite at ` +
-              `${describeInputs(index, data)} (node ${nodeName(index)} = ${node.text}), so no gradient passes through it.`,
+              `${describeInputs(index, data)} (node ${named(index)}): no gradient can pass through it.`,
           };
           return result;
         }
@@ -327,7 +334,7 @@
   function equationParts(index, terms, grad) {
     const node = nodes[index];
     if (!node.needsGrad) return [node.gradSymbol, `none (${nodeName(index)} is a constant)`];
-    if (grad === null) return [node.gradSymbol, "not reached yet"];
+    if (grad === null) return [node.gradSymbol, state.error ? "not computed (see the message)" : "not reached yet"];
     if (index === outputIndex) return [node.gradSymbol, shown(grad)];
     if (!node.used) return [node.gradSymbol, `${shown(grad)} (${nodeName(index)} is not used by ${doc.output})`];
     const fromOutput = (term) => term.user === outputIndex;
@@ -731,7 +738,7 @@
   });
 
   // Zoom: the drawing at a scale of its own size (Graphviz's points are 4/3 of a CSS pixel). It opens fitted to the
-  // pane, but never so small that its text cannot be read: then the pane scrolls.
+  // pane when its text stays readable (50% or more); a larger graph opens at 75% and the pane scrolls.
   if (svg) {
     const box = document.querySelector(".graph-box");
     const natural = svg.viewBox.baseVal.width * (4 / 3);
@@ -742,7 +749,7 @@
       svg.style.width = `${Math.round(natural * scale)}px`;
       document.getElementById("zoom-level").textContent = `${Math.round(scale * 100)}%`;
     };
-    zoomTo(Math.max(fit(), 0.75));
+    zoomTo(fit() >= 0.5 ? fit() : 0.75);
     document.getElementById("zoom-in").addEventListener("click", () => zoomTo(scale * 1.25));
     document.getElementById("zoom-out").addEventListener("click", () => zoomTo(scale / 1.25));
     document.getElementById("zoom-fit").addEventListener("click", () => zoomTo(fit()));
