@@ -18,8 +18,10 @@ Node numbers grow in topological order (a node's inputs are always older), so ev
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from . import ops
@@ -108,6 +110,9 @@ class Graph:
                 return second
             if b is not None and b < 0.0:
                 return self.apply(ops.SUB, first, self.number(-b))
+            if first == second:
+                # x + x is 2*x exactly (doubling only changes the exponent).
+                return self.apply(ops.MUL, self.number(2.0), first)
             if self.op[second] is neg:
                 return self.apply(ops.SUB, first, self.args[second][0])
             if self.op[first] is neg:
@@ -323,8 +328,25 @@ class Derivatives:
         self.second = second
 
 
+@contextlib.contextmanager
+def paused_collector() -> Iterator[None]:
+    """The cyclic garbage collector paused (graphs and texts are built without cycles; see `exprgrad.parser`)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def differentiate(program: Program, wrt: Sequence[str] = (), order: int = 1) -> Derivatives:
     """The program's output, and its first (and with `order` 2, second) derivatives as a shared graph."""
+    with paused_collector():
+        return _differentiate(program, wrt, order)
+
+
+def _differentiate(program: Program, wrt: Sequence[str], order: int) -> Derivatives:
     unknown = [name for name in wrt if name not in program.variables]
     if unknown:
         listing = ", ".join(program.variables) or "none"

@@ -194,7 +194,7 @@ def test_every_command_has_help() -> None:
         assert option in help_text
 
 
-ALL_COMMANDS = ["eval", "explain", "grad", "check"]
+ALL_COMMANDS = ["eval", "explain", "grad", "check", "diff"]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from exprgrad.symbolic import differentiate
 
 from .cli_helpers import run
 from .diff_helpers import (
+    Results,
     agree,
     eval_results,
     generated,
@@ -384,3 +385,29 @@ def test_c_helpers_all_compile() -> None:
     text = " + ".join(_program_of(op).split(";")[-1] if op.notation == ops.CALL else "x" for op in ops.ALL_OPS)
     program, code = generated(text, "c")
     run_c(code, [{"x": 0.3, "y": 0.7}], list(program.variables))
+
+
+def test_javascript_erf_and_erfc_are_accurate() -> None:
+    """The written-out erf and erfc agree with C's (Python's math) to 1e-13, relative, across [-6, 6]."""
+    xs = [index / 500 - 6.0 for index in range(6001)]
+    _, code = generated("erf(x) + erfc(x)", "js")
+    module = code.code.replace("export function", "function")
+    runner = f"{module}\nconsole.log(JSON.stringify({json.dumps(xs)}.map((x) => [eg_erf(x), eg_erfc(x)])));\n"
+    import subprocess
+
+    done = subprocess.run(["node", "--input-type=module", "-e", runner], capture_output=True, text=True, check=True)
+    for x, (erf, erfc) in zip(xs, json.loads(done.stdout), strict=True):
+        assert math.isclose(erf, math.erf(x), rel_tol=1e-13, abs_tol=1e-300), x
+        assert math.isclose(erfc, math.erfc(x), rel_tol=1e-13), x
+
+
+def test_greek_and_unicode_names() -> None:
+    """Greek names print as LaTeX's letters (spelled or typed); C and JS spell other letters in ASCII and still run."""
+    latex = generated("alpha*x1 + θ*Omega", "latex")[1].code
+    assert "\\alpha \\cdot x_{1} + \\theta \\cdot \\Omega" in latex
+    assert "\\frac{\\partial \\mathrm{out}}{\\partial \\theta}" in latex
+    point = {"α": 2.0, "x1": 3.0, "θ": 0.5}
+    expected: Results = (6.5, {"α": 3.0, "x1": 2.0, "θ": 1.0}, {})
+    assert run_c(generated("α*x1 + θ", "c")[1], [point], ["α", "x1", "θ"]) == [expected]
+    assert run_js(generated("α*x1 + θ", "js")[1], [point]) == [expected]
+    assert run_python(generated("α*x1 + θ", "python")[1], point) == expected

@@ -1,5 +1,6 @@
 """The `diff` command: a program's derivatives as a formula or as code (see exprgrad.symbolic and exprgrad.codegen)."""
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,9 +16,15 @@ from .arguments import (
     FileOption,
     ProgramArgument,
     ProgramCommand,
-    ReportFormat,
     read_program,
 )
+
+
+class DiffFormat(str, enum.Enum):
+    """How `diff` writes: the code alone, or JSON with the code and the name of every result in it."""
+
+    text = "text"
+    json = "json"
 
 
 @app.command("diff", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -35,16 +42,17 @@ def diff_command(
     ] = "exprgrad",
     name: Annotated[str, typer.Option("--name", metavar="NAME", help="The generated function's name.")] = "f",
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="table (the code itself) or json (code and names).")
-    ] = ReportFormat.table,
+        DiffFormat, typer.Option("--format", help="text (the code itself) or json (the code and its names).")
+    ] = DiffFormat.text,
     out: Annotated[
         Path | None, typer.Option("-o", "--out", metavar="PATH", help="Write to PATH (atomically) instead of stdout.")
     ] = None,
 ) -> None:
     """Write the derivatives of PROGRAM as a program, as code or as LaTeX.
 
-    The default target is a program in exprgrad's own language: the original statements, then d_NAME for each
-    derivative (d2_NAME_OTHER for second derivatives), with shared subexpressions named once.
+    Default target: the program in exprgrad's language with d_NAME statements (d2_NAME_OTHER for --order 2).
+
+    Shared subexpressions are named once; --to python, numpy, c, js or latex writes code or equations instead.
 
     Example: exprgrad diff "x**2*sin(x)" --wrt x
     """
@@ -63,7 +71,7 @@ def diff_command(
             raise BindingError(f"diff writes formulas and takes no values (got --{given}); use eval for numbers")
         derivatives = differentiate(program, wrt or [], order)
         generated = generate(derivatives, target, function_name=name, source=text)
-        document = generated.json() + "\n" if output_format is ReportFormat.json else generated.code
+        document = generated.json() + "\n" if output_format is DiffFormat.json else generated.code
         if out is not None:
             from ..files import write_output
 

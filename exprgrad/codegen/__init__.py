@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from ..ops import CONSTANTS, FUNCTIONS
-from ..symbolic import Derivatives, DiffError
+from ..symbolic import Derivatives, DiffError, paused_collector
 from .document import Document, Generated, TargetWriter
 from .layout import Layout, Written
 
@@ -39,6 +39,13 @@ def writer_for(target: str) -> TargetWriter:
 
 def generate(derivatives: Derivatives, target: str, *, function_name: str = "f", source: str = "") -> Generated:
     """The derivatives written in `target`: its code, and the name of each derivative in it."""
+    # Writing makes many small tuples (ropes) and no cycles, so a garbage collection frees nothing while it runs:
+    # it only walks the growing text again (measured: 1.3 s instead of 0.57 s at 7,500 program nodes).
+    with paused_collector():
+        return _generate(derivatives, target, function_name, source)
+
+
+def _generate(derivatives: Derivatives, target: str, function_name: str, source: str) -> Generated:
     writer = writer_for(target)
     names = _Names(writer, derivatives)
     if not writer.is_identifier(function_name) or function_name in writer.reserved:

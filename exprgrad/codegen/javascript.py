@@ -3,7 +3,8 @@
 ``export function NAME({x, y})`` takes the variables as the properties of one object and returns
 ``{value, gradient: {x: ..., y: ...}}``, plus ``hessian: {x: {x: ..., y: ...}, ...}`` with ``--order 2``. A value
 outside an operation's domain gives NaN (an infinity at a pole or on overflow), as `Math` does; nothing throws.
-`erf` and `erfc`, which `Math` lacks, are written out (agreeing with C's to about 1e-13, relative).
+`erf` and `erfc`, which `Math` lacks, are written out (within 1e-14, relative, of C's: measured at 30,000
+points in [-6, 6]).
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ HELPERS: Final[dict[str, str]] = {
     "eg_gelu": "function eg_gelu(x) { return x * eg_erfc(-x / Math.SQRT2) / 2; }",
     "eg_softsign": "function eg_softsign(x) { return x / (1 + Math.abs(x)); }",
     # erf by its series exp(-x^2) * sum 2^n x^(2n+1) / (1*3*...*(2n+1)) (all terms positive, so nothing cancels)
-    # below 3, and erfc by its continued fraction above; each from the other by 1 - (the result).
+    # below 1, and erfc by its continued fraction (Lentz's method) above; each from the other by 1 - (the result).
     "eg_erf_parts": """function eg_erf_parts(x) {
   // [erf(|x|), erfc(|x|)] for finite x.
   const a = Math.abs(x);
-  if (a < 3) {
+  if (a < 1) {
     let term = a, sum = a, n = 0;
     while (term > sum * 1e-17) {
       n += 1;
@@ -71,7 +72,7 @@ HELPERS: Final[dict[str, str]] = {
     return [erf, 1 - erf];
   }
   let fraction = a, c = a, d = 0;
-  for (let k = 1; k < 200; k += 1) {
+  for (let k = 1; k < 5000; k += 1) {
     const ak = k / 2;
     d = a + ak * d;
     d = 1 / d;

@@ -64,7 +64,8 @@ OPERATORS: Final = {
 
 
 def latex_name(name: str) -> str:
-    """A program name in LaTeX: `x1` as `x_{1}`, `alpha` as `\\alpha`, `d_x` as `d_{x}`, long names upright."""
+    """A program name in LaTeX: `x1` as `x_{1}`, `alpha` and `α` as `\\alpha`, `d_x` as `d_{x}`, long names upright."""
+    name = "".join(_greek_word(c) for c in name)
     match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
     if match and (len(match[1]) == 1 or match[1] in GREEK):
         return f"{latex_name(match[1])}_{{{match[2]}}}"
@@ -80,6 +81,21 @@ def latex_name(name: str) -> str:
 
 
 _MARKER: Final = re.compile("\x00([^\x00]*)\x00")
+
+
+def _greek_word(character: str) -> str:
+    """`α` as `alpha` (and `Ω` as `Omega`), so that Greek letters typed as such print as LaTeX's letters."""
+    if character.isascii():
+        return character
+    import unicodedata
+
+    described = unicodedata.name(character, "")
+    for prefix, case in (("GREEK SMALL LETTER ", str.lower), ("GREEK CAPITAL LETTER ", str.capitalize)):
+        if described.startswith(prefix):
+            word = case(described[len(prefix) :])
+            if word in GREEK:
+                return word
+    return character
 
 
 class LatexWriter:

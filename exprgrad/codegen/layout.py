@@ -119,8 +119,6 @@ class Layout:
                     reached[child] = True
                     uses[child] += 1
         self.name: dict[int, str] = {}
-        # Statements: (name, node); a result whose node has another name (or is a leaf) is an alias statement.
-        self.statements: list[tuple[str, int]] = []
         result_of: dict[int, str] = {}
         for name, node in results:
             result_of.setdefault(node, name)
@@ -140,8 +138,45 @@ class Layout:
                 counter += 1
                 name = temporary(counter)
             self.name[index] = name
-            self.statements.append((name, index))
+        # Statements: (name, node); a result whose node has another name (or is a leaf) is an alias statement.
+        self.statements = self._in_reading_order(results)
         self.aliases = [(name, node) for name, node in results if self.name.get(node) != name]
+
+    def _in_reading_order(self, results: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+        """Named nodes in the order of the results that need them: each result right after what it uses.
+
+        A depth-first walk (an explicit stack) from each result in turn, through the nodes written inline, so the
+        output comes first, then d_x with its parts, then d_y with its own, whatever order the sweep made them in.
+        """
+        named = self.name
+        args = self.graph.args
+        placed: set[int] = set()
+        ordered: list[tuple[str, int]] = []
+        for _, result in results:
+            if result not in named:
+                continue
+            stack: list[tuple[int, bool]] = [(result, False)]
+            while stack:
+                index, ready = stack.pop()
+                if ready:
+                    if index not in placed:
+                        placed.add(index)
+                        ordered.append((named[index], index))
+                    continue
+                if index in placed:
+                    continue
+                stack.append((index, True))
+                # The named nodes this statement reads: through its inline parts, not into other statements.
+                inline = [index]
+                while inline:
+                    node = inline.pop()
+                    for child in args[node]:
+                        if child in named:
+                            if child not in placed:
+                                stack.append((child, False))
+                        else:
+                            inline.append(child)
+        return ordered
 
     def _trivial(self, index: int, repeat_calls: bool) -> bool:
         """A node cheap and short enough to write again wherever it is used: one op on leaves."""

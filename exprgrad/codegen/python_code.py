@@ -126,7 +126,10 @@ NEEDS: Final[dict[str, tuple[str, ...]]] = {
     "_clamp": ("_clamp_min", "_clamp_max"),
 }  # fmt: skip
 
-RESERVED: Final = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"math", "np", "numpy"}
+# Python's keywords, and the names the generated module itself uses (a parameter of that name would hide them).
+RESERVED: Final = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {
+    "math", "np", "numpy", "shape", "abs", "float", "ValueError", "ZeroDivisionError",
+}  # fmt: skip
 
 
 def helper_closure(used: set[str], needs: dict[str, tuple[str, ...]]) -> list[str]:
