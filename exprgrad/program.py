@@ -242,6 +242,14 @@ class Program:
 
         return hessian(self, bindings)
 
+    def _repr_html_(self) -> str | None:
+        """The explorer (graph, table, steps, sliders) inline in Jupyter once the program is evaluated, else None."""
+        if any(math.isnan(node.data) for node in self.variables.values()):
+            return None
+        from .explorer import notebook_html
+
+        return notebook_html(self)
+
     def _repr_svg_(self) -> str:
         """The graph with the numbers of the last evaluation, as SVG for Jupyter (no system Graphviz needed)."""
         from .dot import graph_svg

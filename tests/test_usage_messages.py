@@ -121,11 +121,11 @@ def test_short_help_at_the_top() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--rankdir", "TB"], "--rankdir applies to drawings only: add --svg, --png or --dot"),
-        (["--color-by-grad"], "--color-by-grad applies to drawings only: add --svg, --png or --dot"),
+        (["--rankdir", "TB"], "--rankdir applies to drawings only: add --svg, --png, --dot or --html"),
+        (["--color-by-grad"], "--color-by-grad applies to drawings only: add --svg, --png, --dot or --html"),
         (
             ["--color-by-grad", "--edge-derivatives"],
-            "--color-by-grad and --edge-derivatives apply to drawings only: add --svg, --png or --dot",
+            "--color-by-grad and --edge-derivatives apply to drawings only: add --svg, --png, --dot or --html",
         ),
     ],
 )

@@ -245,7 +245,11 @@ SECTIONS: list[tuple[str, int, str, list[str]]] = [
             "still being laid out at its time limit (EXPRGRAD_DRAWING_TIME_LIMIT, 20 s by default), PNG without a "
             "system Graphviz. An existing file is never left half-written."
         ),
-        ['exprgrad eval "a" --a 1 --svg missing/graph.svg', 'exprgrad eval "a" --a 1 --dot /proc/graph.dot'],
+        [
+            'exprgrad eval "a" --a 1 --svg missing/graph.svg',
+            'exprgrad eval "a" --a 1 --dot /proc/graph.dot',
+            'exprgrad eval "a" --a 1 --html missing/page.html',
+        ],
     ),
     (
         "Output that cannot be written",

@@ -45,6 +45,17 @@ def _choose_output(program: "Program", outputs: list[str] | None, command: str) 
     return program, names
 
 
+# The explorer page (issue 14): eval and explain both write it.
+HtmlOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="PATH",
+        help="Write the explorer to PATH: one self-contained HTML page (graph, table and chain-rule steps, linked; "
+        "step through the passes; sliders for the inputs). Opens offline in any browser.",
+    ),
+]
+
+
 @app.command("eval", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
 def eval_command(
     ctx: typer.Context,
@@ -101,6 +112,7 @@ def eval_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace --svg, --png and --dot files even when they are read-only.")
     ] = False,
+    html: HtmlOption = None,
 ) -> None:
     """Evaluate PROGRAM: every node's value and d(output)/d(node); optionally draw the graph.
 
@@ -112,21 +124,18 @@ def eval_command(
         if several:
             _eval_several(program, arguments, several, output_format, precision, order, points, (svg, dot, png))
             return
-        if rankdir is not None:  # the default needs no check, and the drawing module no import
-            from ..dot import check_rankdir
-
-            check_rankdir(rankdir)
-        _refuse_picture_options_without_picture(
+        _check_picture_options(
+            rankdir,
             {
                 "--rankdir": rankdir is not None,
                 "--color-by-grad": color_by_grad,
                 "--edge-derivatives": edge_derivatives,
                 "--force": force,
             },
-            drawn=svg is not None or dot is not None or png is not None,
+            drawn=svg is not None or dot is not None or png is not None or html is not None,
         )
         if points is not None:
-            drawings = (svg, dot, png)
+            drawings = (svg, dot, png, html)
             _eval_points(
                 program, arguments, points, file, output_format, drawings, order, skip_bad=skip_bad, fast_math=fast_math
             )
@@ -137,9 +146,15 @@ def eval_command(
             raise BindingError("--order 2 adds a Hessian to the table or to JSON; csv and tsv have no place for it")
         evaluation = program.evaluate(arguments.values)
         hessian = program.hessian(arguments.values) if order == 2 else None
+        style = {"rankdir": rankdir or "LR", "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
+        # The page is made before any drawing is written, so that a failure leaves every file as it was.
+        page = _explorer_page(program, html, [svg, png, dot], file, precision=precision, **style) if html else None
         if dot is not None or svg is not None or png is not None:
-            style = {"rankdir": rankdir or "LR", "color_by_grad": color_by_grad, "edge_derivatives": edge_derivatives}
             _write_drawings(program, {"svg": svg, "png": png}, dot, precision, style, program_file=file, force=force)
+        if html is not None and page is not None:
+            from ..files import write_output
+
+            write_output(html, page, force=force)
     except ExprgradError as error:
         fail(error)
     if output_format is OutputFormat.json:
@@ -211,12 +226,16 @@ def _eval_several(
             print_hessian(console, name, hessian, precision)
 
 
-def _refuse_picture_options_without_picture(given: dict[str, bool], *, drawn: bool) -> None:
+def _check_picture_options(rankdir: str | None, given: dict[str, bool], *, drawn: bool) -> None:
+    if rankdir is not None:  # the default needs no check, and the drawing module no import
+        from ..dot import check_rankdir
+
+        check_rankdir(rankdir)
     # An option that changes nothing would let a user believe it did: a usage error, as for --fast-math.
     options = [name for name, was_given in given.items() if was_given]
     if options and not drawn:
         verb = "applies" if len(options) == 1 else "apply"
-        raise BindingError(f"{' and '.join(options)} {verb} to drawings only: add --svg, --png or --dot")
+        raise BindingError(f"{' and '.join(options)} {verb} to drawings only: add --svg, --png, --dot or --html")
 
 
 def _eval_points(
@@ -236,7 +255,7 @@ def _eval_points(
     if output_format is OutputFormat.table:
         raise BindingError("--points writes csv, tsv or json (JSON lines), not a table")
     if any(path is not None for path in drawings):
-        raise BindingError("--svg, --png and --dot draw one evaluation; they do not combine with --points")
+        raise BindingError("--svg, --png, --dot and --html show one evaluation; they do not combine with --points")
     if order != 1:
         raise BindingError("--order 2 does not combine with --points")
     if points == "-" and file == "-":
@@ -285,6 +304,7 @@ def explain_command(
     ] = None,
     var: VarOption = None,
     outputs: OutputsOption = None,
+    html: HtmlOption = None,
 ) -> None:
     """Show the backward pass: for each node, output first, the chain-rule step that gave d(output)/d(node).
 
@@ -296,6 +316,10 @@ def explain_command(
         program, arguments = build_program(ctx, program_argument, file, var)
         program, _ = _choose_output(program, outputs, "explain")
         explanation = explain(program, program.evaluate(arguments.values))
+        if html is not None:
+            from ..files import write_output
+
+            write_output(html, _explorer_page(program, html, [], file, precision=precision))
     except ExprgradError as error:
         fail(error)
     from ..explain_output import explanation_json, print_explanation
@@ -308,6 +332,18 @@ def explain_command(
         sys.stdout.write(explanation_lines(explanation, precision))
     else:
         print_explanation(stdout_console(), explanation, precision)
+
+
+def _explorer_page(
+    program: "Program", path: Path, others: list[Path | None], program_file: str | None, **style: Any
+) -> bytes:
+    from ..explorer import explorer_html
+    from ..files import refuse_inputs_as_outputs
+
+    if any(other is not None and str(other) == str(path) for other in others):
+        raise BindingError("the same output path is given twice; give --html its own path")
+    refuse_inputs_as_outputs([("--html", path)], [("-f", program_file)])
+    return explorer_html(program, **style).encode("utf-8")
 
 
 def _write_drawings(
