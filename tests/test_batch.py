@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from exprgrad.cli.batch import BatchRunner, run_batch
+from exprgrad.textform import format_number
 
 from .cli_helpers import run
 
@@ -92,13 +93,13 @@ def test_grad_requests_give_the_numbers_grad_prints(request_: dict[str, Any], ke
     result: Any = _answer(request_)["result"]
     if request_.get("order") == 2:
         entries = [
-            f"{row}\t{column}\t{value!r}"
+            f"{row}\t{column}\t{format_number(value)}"
             for row, columns in result["hessian"].items()
             for column, value in columns.items()
         ]
         assert entries == printed or (key == "ab" and [entries[0].split("\t")[2]] == printed)
     else:
-        lines = [f"{name}\t{value!r}" for name, value in result["gradients"].items()]
+        lines = [f"{name}\t{format_number(value)}" for name, value in result["gradients"].items()]
         assert lines == printed or (key is not None and [lines[0].split("\t")[1]] == printed)
 
 
@@ -175,3 +176,19 @@ def test_batch_reads_a_file_and_exits_with_the_largest_code(tmp_path: object) ->
     assert result.exit_code == 1
     assert [json.loads(line)["exit_code"] for line in result.stdout.splitlines()] == [1, 0]
     assert run("batch", str(path) + ".missing").exit_code == 2
+
+
+def test_an_id_no_response_can_hold_is_an_error_and_the_rest_still_run() -> None:
+    """An id of NaN, Infinity or 1e999 (read by Python's JSON reader) is answered with an error, not a traceback."""
+    lines = [
+        '{"command": "eval", "program": "a", "values": {"a": 1}, "id": NaN}',
+        '{"command": "eval", "program": "a", "values": {"a": 1}, "id": [1e999]}',
+        '{"command": "eval", "program": "a", "values": {"a": 3}, "id": 3}',
+    ]
+    out = io.StringIO()
+    worst = run_batch(io.BytesIO("\n".join(lines).encode() + b"\n"), out)
+    responses = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [response["exit_code"] for response in responses] == [2, 2, 0] and worst == 2
+    assert all("id" not in response for response in responses[:2])
+    assert responses[0]["error"]["message"].startswith('"id" must be plain JSON')
+    assert responses[2]["id"] == 3 and responses[2]["result"]["value"] == 3.0

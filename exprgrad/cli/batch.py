@@ -69,7 +69,7 @@ class BatchRunner:
         try:
             request = _request(text)
             if "id" in request:
-                envelope["id"] = request["id"]
+                envelope["id"] = _request_id(request["id"])
             result, code = self._run(request)
         except ExprgradError as error:
             code = exit_code_for(error)
@@ -108,6 +108,17 @@ def _request(text: str) -> dict[str, Any]:
     if not isinstance(request, dict):
         raise BindingError("each request must be a JSON object")
     return request
+
+
+def _request_id(value: object) -> object:
+    # Python's JSON reader takes NaN, Infinity and 1e999 (as inf), which no response may hold.
+    try:
+        _dumps({"id": value})
+    except ValueError:
+        raise BindingError('"id" must be plain JSON: no NaN, Infinity or number too large for a float') from None
+    except RecursionError:
+        raise BindingError('"id" is nested too deeply') from None
+    return value
 
 
 def _number(value: object, what: str) -> float:
