@@ -72,12 +72,14 @@ def hessian_text(output: str, hessian: dict[str, dict[str, float]], precision: i
 def check_text(results: Sequence[GradientCheck]) -> str | None:
     """What `render.print_check` prints off a terminal, or None where Rich must measure a name."""
     from .checking import summary
+    from .render import number_text
+    from .textform import format_number
 
     rows = []
     for result in results:
-        numeric = "-" if result.numeric is None else f"{result.numeric!r} ± {result.numeric_error:.1g}"
-        expected = "-" if result.expected is None else repr(result.expected)
-        rows.append([result.name, repr(result.autodiff), numeric, expected, result.verdict])
+        numeric = "-" if result.numeric is None else f"{format_number(result.numeric)} ± {result.numeric_error:.1g}"
+        expected = number_text(result.expected, None)
+        rows.append([result.name, format_number(result.autodiff), numeric, expected, result.verdict])
     headers = ["variable", "autodiff", "numeric", "expected", "verdict"]
     table = grid(headers, rows, [False, True, True, True, False])
     if table is None:

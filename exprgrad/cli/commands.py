@@ -503,8 +503,10 @@ def check_command(
     else:
         from ..plain import check_text
         from ..render import print_check
+        from .standard_streams import output_is_unicode
 
-        text = check_text(results) if _plain_output(5 * len(results)) else None
+        # The plain table is drawn with box characters and ±: on a stream that cannot take them, Rich draws it.
+        text = check_text(results) if _plain_output(5 * len(results)) and output_is_unicode() else None
         if text is not None:
             sys.stdout.write(text)
         else:
