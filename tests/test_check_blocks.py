@@ -50,6 +50,29 @@ def test_kinks_and_domain_edges_agree(text: str, point: dict[str, float]) -> Non
     assert rows == blocks
 
 
+# Ties and near-ties of two-input ops: the kink depends on both inputs, which a step may move one at a time.
+_TIES = st.sampled_from([0.5, 0.5 + 1e-9, 0.5 - 1e-7, 0.0, -0.0, 1e-12, 2.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "min(a, b)*c + max(a*c, b)",
+            "clamp_min(a, b) + clamp_max(b, c)*a",
+            "leaky_relu(a - b, c) + clamp(a, b, c)",
+            "hypot(a - b, c)*floor(a + c) + atan2(a - c, b - c)",
+        ]
+    ),
+    st.fixed_dictionaries({"a": _TIES, "b": _TIES, "c": _TIES}),
+)
+def test_ties_of_two_input_ops_agree(text: str, point: dict[str, float]) -> None:
+    """At and near the ties of min, max, clamps and leaky_relu (kinks of two inputs) the verdicts are the same."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        rows, blocks = _both_ways(text, point, monkeypatch)
+    assert rows == blocks
+
+
 def test_a_ring_of_many_variables_is_checked_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """A ring of 300 variables goes through blocks (above the threshold) and every gradient agrees."""
     n = 300
