@@ -90,3 +90,19 @@ def test_a_ring_of_many_variables_is_checked_in_blocks(monkeypatch: pytest.Monke
     results = check_gradients(program, {f"x{i}": 0.1 * (i % 9 + 1) for i in range(n)}, {})
     assert [result.verdict for result in results] == ["ok"] * n
     assert len(calls) < n  # most variables settled within the block-sampled steps
+
+
+def test_the_active_kinks_are_found_once_per_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding the active kinks walks the whole program: done once per check, not once per variable (quadratic)."""
+    calls: list[object] = []
+    original = checking._active_kinks
+
+    def counted(program: object) -> object:
+        calls.append(program)
+        return original(program)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checking, "_active_kinks", counted)
+    program = parse(" + ".join(f"relu(x{i})*x{i + 1}" for i in range(40)))
+    results = check_gradients(program, dict.fromkeys(program.free_variables, 0.5), {})
+    assert len(results) == 41 and all(result.verdict == "ok" for result in results)
+    assert len(calls) <= 2  # the blocks' sampler (when it runs) and the check itself
