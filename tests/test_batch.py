@@ -144,6 +144,16 @@ def test_the_same_program_text_is_parsed_once() -> None:
     assert list(runner.programs) == ["a-b", "a+b"]
 
 
+def test_the_cache_also_keeps_at_most_its_size_in_characters() -> None:
+    """Long programs push older ones out by the characters they hold, not only by their number."""
+    runner = BatchRunner(cache_size=10, cache_characters=90)
+    texts = [" + ".join(["a"] * 10), " + ".join(["b"] * 10), " + ".join(["a*b"] * 10), "a - b"]
+    for text in texts:
+        runner.answer(1, json.dumps({"command": "eval", "program": text, "values": {"a": 1, "b": 2}}))
+    assert list(runner.programs) == texts[2:]  # 37 + 37 + 57 characters pass 90, and 37 + 57 still do
+    assert runner.cached_characters == len(texts[2]) + len(texts[3])
+
+
 def test_responses_stream_before_the_input_ends() -> None:
     """Each response is written and flushed as soon as its request is answered, while stdin stays open."""
     process = subprocess.Popen(

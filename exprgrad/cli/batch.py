@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 # Programs kept parsed, most recently used last; a long stream of different programs keeps memory bounded.
 CACHED_PROGRAMS = 256
+# ... and at most this many characters of their text: a parsed program takes up to about 270 bytes per character,
+# so 256 programs near the 1 MiB limit would hold tens of GB. One program of the largest size still fits.
+CACHED_CHARACTERS = MAX_PROGRAM_BYTES
 # A request line may hold a program of the largest size allowed, escaped: JSON can double its length.
 MAX_REQUEST_BYTES = 2 * MAX_PROGRAM_BYTES + 65_536
 
@@ -41,9 +44,11 @@ _COMMON = {"command", "program", "values", "id"}
 class BatchRunner:
     """Answers requests one at a time, with a cache of parsed programs."""
 
-    def __init__(self, cache_size: int = CACHED_PROGRAMS) -> None:
+    def __init__(self, cache_size: int = CACHED_PROGRAMS, cache_characters: int = CACHED_CHARACTERS) -> None:
         self.cache_size = cache_size
+        self.cache_characters = cache_characters
         self.programs: OrderedDict[str, Program] = OrderedDict()
+        self.cached_characters = 0
         self.parses = 0
 
     def program(self, text: str) -> Program:
@@ -59,8 +64,12 @@ class BatchRunner:
         program = parse(text)
         self.parses += 1
         self.programs[text] = program
-        if len(self.programs) > self.cache_size:
-            self.programs.popitem(last=False)
+        self.cached_characters += len(text)
+        while len(self.programs) > 1 and (
+            len(self.programs) > self.cache_size or self.cached_characters > self.cache_characters
+        ):
+            dropped, _ = self.programs.popitem(last=False)
+            self.cached_characters -= len(dropped)
         return program
 
     def answer(self, line: int, text: str) -> tuple[str, int]:
