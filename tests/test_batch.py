@@ -202,3 +202,26 @@ def test_an_id_no_response_can_hold_is_an_error_and_the_rest_still_run() -> None
     assert all("id" not in response for response in responses[:2])
     assert responses[0]["error"]["message"].startswith('"id" must be plain JSON')
     assert responses[2]["id"] == 3 and responses[2]["result"]["value"] == 3.0
+
+
+def test_a_request_that_runs_out_of_memory_does_not_stop_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request that raises MemoryError is answered with exit code 5, as the single command exits; the next runs."""
+    from exprgrad.program import Program
+
+    original = Program.evaluate
+
+    def evaluate(self: Program, *args: Any, **kwargs: Any) -> Any:
+        if "huge" in self.variables:
+            raise MemoryError
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Program, "evaluate", evaluate)
+    lines = [
+        json.dumps({"command": "eval", "program": "huge*2", "values": {"huge": 1}}),
+        json.dumps({"command": "eval", "program": "a*2", "values": {"a": 1}}),
+    ]
+    out = io.StringIO()
+    worst = run_batch(io.BytesIO(("\n".join(lines) + "\n").encode()), out)
+    responses = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert responses[0]["exit_code"] == 5 and responses[0]["error"]["message"].startswith("out of memory")
+    assert responses[1]["result"]["value"] == 2.0 and worst == 5

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..bindings import parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, EXIT_USAGE, exit_code_for
+from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, EXIT_OUT_OF_MEMORY, EXIT_USAGE, exit_code_for
 from .arguments import MAX_PROGRAM_BYTES
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ class BatchRunner:
     def answer(self, line: int, text: str) -> tuple[str, int]:
         """The response line (without its newline) to the request `text` on input line `line`, and its exit code."""
         envelope: dict[str, Any] = {"line": line}
+        out_of_memory = False
         try:
             request = _request(text)
             if "id" in request:
@@ -85,6 +86,15 @@ class BatchRunner:
             envelope["exit_code"] = code
             envelope["error"] = {"message": str(error), "exit_code": code}
             return _dumps(envelope), code
+        except MemoryError:
+            # Answered once the except block has freed the traceback and with it the request's graph; the next
+            # request may well fit.
+            out_of_memory = True
+        if out_of_memory:
+            message = "out of memory: the program needs more memory than this process may use"
+            envelope["exit_code"] = EXIT_OUT_OF_MEMORY
+            envelope["error"] = {"message": message, "exit_code": EXIT_OUT_OF_MEMORY}
+            return _dumps(envelope), EXIT_OUT_OF_MEMORY
         envelope["exit_code"] = code
         # The result is the single command's JSON text, spliced in as it is (no second encoding).
         return _dumps(envelope)[:-1] + ', "result": ' + result + "}", code
