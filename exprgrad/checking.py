@@ -148,17 +148,22 @@ def _step(x: float, shrink: float) -> float:
 
 
 def finite_difference(
-    program: Program, variable: Value, sampled: dict[float, _Outcome] | None = None
+    program: Program,
+    variable: Value,
+    sampled: dict[float, _Outcome] | None = None,
+    kinks: list[Value] | None = None,
 ) -> tuple[_Estimate | None, str]:
     """d(output)/d(variable) estimated from the forward pass alone, or None and why not.
 
     Call it right after a backward pass at the point: which relu and abs nodes matter is read from the gradients.
     The error of each step's estimate is judged both from its two step sizes and against the previous step's
     estimate, so a step too coarse for the function cannot pass itself off as accurate. `sampled` holds outcomes
-    already computed for some steps (in blocks, see `_sample_in_blocks`); other steps are evaluated here.
+    already computed for some steps (in blocks, see `_sample_in_blocks`); other steps are evaluated here. `kinks`
+    are the point's `_active_kinks`, when the caller has them (finding them walks the whole program).
     """
     x = variable.data
-    kinks = _active_kinks(program)
+    if kinks is None:
+        kinks = _active_kinks(program)
     known = sampled or {}
     reason = ""
     best: _Estimate | None = None
@@ -315,12 +320,14 @@ def check_gradients(
     evaluation = program.evaluate(bindings)
     at_kink = variables_at_kinks(program)
     sampled = _sample_in_blocks(program)
+    # Found once for the point: per variable, this walk made a check of n variables quadratic.
+    kinks = _active_kinks(program)
     results = []
     for name, variable in program.variables.items():
         autodiff = evaluation.gradients[name]
         wanted = expected.get(name)
         # Each estimate moves only forward-pass data; the gradients it reads stay those of the point.
-        estimate, why_not = finite_difference(program, variable, sampled.get(name))
+        estimate, why_not = finite_difference(program, variable, sampled.get(name), kinks)
         problems = []
         if wanted is not None and not _close(autodiff, wanted, rtol, atol):
             problems.append(f"autodiff differs from the expected {wanted!r}")

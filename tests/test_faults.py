@@ -114,9 +114,9 @@ def test_a_closed_stdout_is_an_output_error(arguments: str) -> None:
     assert result.returncode == 3
 
 
-@pytest.mark.parametrize("arguments", ["eval -f -", "eval a --points -"])
+@pytest.mark.parametrize("arguments", ["eval -f -", "eval a --points -", "batch"])
 def test_a_closed_stdin_is_a_read_error(arguments: str) -> None:
-    """`-f -` or `--points -` with stdin closed (`<&-`): exit 2 and a message, not a traceback or an empty input."""
+    """`-f -`, `--points -` or `batch` with stdin closed (`<&-`): exit 2 and a message, not a traceback."""
     result = shell(f"exprgrad {arguments} <&-")
     assert_one_line_error(result.stderr, "standard input is closed")
     assert result.returncode == 2

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..bindings import parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, EXIT_USAGE, exit_code_for
+from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, EXIT_OUT_OF_MEMORY, EXIT_USAGE, exit_code_for
 from .arguments import MAX_PROGRAM_BYTES
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 # Programs kept parsed, most recently used last; a long stream of different programs keeps memory bounded.
 CACHED_PROGRAMS = 256
+# ... and at most this many characters of their text: a parsed program takes up to about 270 bytes per character,
+# so 256 programs near the 1 MiB limit would hold tens of GB. One program of the largest size still fits.
+CACHED_CHARACTERS = MAX_PROGRAM_BYTES
 # A request line may hold a program of the largest size allowed, escaped: JSON can double its length.
 MAX_REQUEST_BYTES = 2 * MAX_PROGRAM_BYTES + 65_536
 
@@ -41,9 +44,11 @@ _COMMON = {"command", "program", "values", "id"}
 class BatchRunner:
     """Answers requests one at a time, with a cache of parsed programs."""
 
-    def __init__(self, cache_size: int = CACHED_PROGRAMS) -> None:
+    def __init__(self, cache_size: int = CACHED_PROGRAMS, cache_characters: int = CACHED_CHARACTERS) -> None:
         self.cache_size = cache_size
+        self.cache_characters = cache_characters
         self.programs: OrderedDict[str, Program] = OrderedDict()
+        self.cached_characters = 0
         self.parses = 0
 
     def program(self, text: str) -> Program:
@@ -59,23 +64,37 @@ class BatchRunner:
         program = parse(text)
         self.parses += 1
         self.programs[text] = program
-        if len(self.programs) > self.cache_size:
-            self.programs.popitem(last=False)
+        self.cached_characters += len(text)
+        while len(self.programs) > 1 and (
+            len(self.programs) > self.cache_size or self.cached_characters > self.cache_characters
+        ):
+            dropped, _ = self.programs.popitem(last=False)
+            self.cached_characters -= len(dropped)
         return program
 
     def answer(self, line: int, text: str) -> tuple[str, int]:
         """The response line (without its newline) to the request `text` on input line `line`, and its exit code."""
         envelope: dict[str, Any] = {"line": line}
+        out_of_memory = False
         try:
             request = _request(text)
             if "id" in request:
-                envelope["id"] = request["id"]
+                envelope["id"] = _request_id(request["id"])
             result, code = self._run(request)
         except ExprgradError as error:
             code = exit_code_for(error)
             envelope["exit_code"] = code
             envelope["error"] = {"message": str(error), "exit_code": code}
             return _dumps(envelope), code
+        except MemoryError:
+            # Answered once the except block has freed the traceback and with it the request's graph; the next
+            # request may well fit.
+            out_of_memory = True
+        if out_of_memory:
+            message = "out of memory: the program needs more memory than this process may use"
+            envelope["exit_code"] = EXIT_OUT_OF_MEMORY
+            envelope["error"] = {"message": message, "exit_code": EXIT_OUT_OF_MEMORY}
+            return _dumps(envelope), EXIT_OUT_OF_MEMORY
         envelope["exit_code"] = code
         # The result is the single command's JSON text, spliced in as it is (no second encoding).
         return _dumps(envelope)[:-1] + ', "result": ' + result + "}", code
@@ -108,6 +127,17 @@ def _request(text: str) -> dict[str, Any]:
     if not isinstance(request, dict):
         raise BindingError("each request must be a JSON object")
     return request
+
+
+def _request_id(value: object) -> object:
+    # Python's JSON reader takes NaN, Infinity and 1e999 (as inf), which no response may hold.
+    try:
+        _dumps({"id": value})
+    except ValueError:
+        raise BindingError('"id" must be plain JSON: no NaN, Infinity or number too large for a float') from None
+    except RecursionError:
+        raise BindingError('"id" is nested too deeply') from None
+    return value
 
 
 def _number(value: object, what: str) -> float:

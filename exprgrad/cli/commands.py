@@ -644,6 +644,9 @@ def batch_command(
         fail(BindingError(f"cannot read {requests}: {error.strerror}"))
     try:
         code = run_batch(source, sys.stdout)
+    except OSError as error:
+        # Reading failed midway (a closed stdin, an I/O error); stdout's failures are not OSErrors (standard_streams).
+        fail(BindingError(f"cannot read {requests}: {error.strerror or error}"))
     finally:
         if source is not sys.stdin.buffer:
             source.close()
