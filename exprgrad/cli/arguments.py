@@ -41,10 +41,12 @@ class ProgramCommand(PlainUsageErrors, typer.core.TyperCommand):
         }
         options.update(ctx.help_option_names)
         short_options = {name for name in options if not name.startswith("--")}
+        # Typer 0.29's arguments carry no `type`: the names of the numeric options are read defensively.
         numeric = {
-            name: param.type.name
+            name: type_name
             for param in self.params
-            if param.type.name.startswith(("int", "float"))
+            for type_name in [getattr(getattr(param, "type", None), "name", "")]
+            if type_name.startswith(("int", "float"))
             for name in getattr(param, "opts", [])
         }
         kept: list[str] = []
