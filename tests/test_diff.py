@@ -318,6 +318,22 @@ def test_reserved_names_are_renamed_deterministically(target: str, name: str) ->
         assert run_js(first, [point]) == [(2.75, {name: 3, "x": 1}, {})]
 
 
+def test_python_docstring_names_the_renamed_arguments() -> None:
+    """A variable Python reserves is an argument under another name, and the module's docstring says which."""
+    code = generated("lambda*x", "python")[1]
+    assert "(reserved in Python): lambda as lambda_1." in code.code
+    assert "reserved in Python" not in generated("y*x", "python")[1].code
+
+
+def test_program_values_are_defaults_in_python_and_javascript() -> None:
+    """A value written in the program (`a = -2.5`) is the default argument in Python and in JavaScript."""
+    text = "a = -2.5\nL = a*x + in*x"
+    point = {"x": 2.0, "in": 1.0}
+    assert run_python(generated(text, "python")[1], point) == (-3.0, {"a": 2.0, "x": -1.5, "in": 2.0}, {})
+    javascript = generated(text, "js")[1]
+    assert run_js(javascript, [point]) == [(-3, {"a": 2, "x": -1.5, "in": 2}, {})]
+
+
 def test_json_contract() -> None:
     """--format json: target, code, derivatives and the Hessian's names, each symmetric pair once."""
     result = run("diff", "x*y*y", "--order", "2", "--to", "c", "--format", "json")

@@ -238,6 +238,7 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         f"{document.function_name}(...) returns (value, {{variable: derivative}}"
         + (", {row: {column: second derivative}})." if document.order == 2 else ")."),
         domain,
+        *_renamed_arguments(document),
         '"""',
         "",
         "import math",
@@ -264,3 +265,13 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         lines.append('        raise ValueError("power overflows (the result does not fit in a float)") from None')
     lines.append(f"    return {returned}")
     return "\n".join(lines) + "\n"
+
+
+def _renamed_arguments(document: Document) -> list[str]:
+    """A docstring line for the arguments whose program names Python reserves (`lambda` is passed as `lambda_1`)."""
+    renamed = [f"{name} as {spelled}" for name, spelled in document.variables.items() if name != spelled]
+    return (
+        [f"Arguments named otherwise than in the program (reserved in Python): {', '.join(renamed)}."]
+        if renamed
+        else []
+    )
