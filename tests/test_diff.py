@@ -441,6 +441,21 @@ def test_javascript_erf_and_erfc_are_accurate() -> None:
         assert math.isclose(erfc, math.erfc(x), rel_tol=1e-13), x
 
 
+def test_latex_escapes_underscores_in_function_names() -> None:
+    """clamp_max, leaky_relu and log_sigmoid are written with `\\_` (a bare `_` would typeset a subscript)."""
+    text = generated("clamp(x, 0, 1) + leaky_relu(x, 0.1) + log_sigmoid(x) + max(x, 2)", "latex")[1].code
+    assert "\\operatorname{clamp\\_max}" in text and "\\operatorname{leaky\\_relu}" in text
+    assert "\\operatorname{log\\_sigmoid}" in text and "\\max\\left(" in text
+    assert re.search(r"\\operatorname\{[^}]*[^\\]_", text) is None
+
+
+def test_latex_names_with_many_parts_need_no_recursion() -> None:
+    """A name of 2,000 underscore-separated letters nests as subscripts, written in a loop."""
+    name = "_".join(["a"] * 2000)
+    text = generated(f"{name}*2", "latex")[1].code
+    assert "a_{" * 1999 + "a" + "}" * 1999 in text
+
+
 def test_greek_and_unicode_names() -> None:
     """Greek names print as LaTeX's letters (spelled or typed); C and JS spell other letters in ASCII and still run."""
     latex = generated("alpha*x1 + θ*Omega", "latex")[1].code
