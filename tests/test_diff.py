@@ -353,6 +353,14 @@ def test_wrt_is_repeatable_and_limits_the_derivatives() -> None:
     assert list(document["derivatives"]) == ["c", "a"]
 
 
+def test_output_chooses_the_statement_differentiated() -> None:
+    """--output NAME differentiates that statement, as eval's --output does, and the code returns its value."""
+    program = "e = x*y\nL = e + sin(x)"
+    assert run("diff", program, "--output", "e").stdout == "e = x*y\nL = e + sin(x)\nd_x = y\nd_y = x\ne\n"
+    document = json.loads(run("diff", program, "--output", "e", "--to", "c", "--format", "json").stdout)
+    assert document["output"] == "e" and document["code"].endswith("    return e;\n}\n")
+
+
 def test_output_file_is_written_atomically(tmp_path: Path) -> None:
     """-o writes the code to a file and nothing to stdout; a failed run leaves an existing file as it was."""
     path = tmp_path / "grad.c"
@@ -371,6 +379,8 @@ def test_output_file_is_written_atomically(tmp_path: Path) -> None:
         (["x*y", "--to", "fortran"], "--to fortran: not a target"),
         (["x*y", "--x", "2"], "diff writes formulas and takes no values (got --x)"),
         (["x*y", "--to", "c", "--name", "double"], "--name double: not usable as a function name in c"),
+        (["e = x*y; L = e + 1", "--output", "q"], "--output q: no statement or variable named q"),
+        (["e = x*y; L = e + 1", "--output", "e", "--output", "L"], "diff takes one --output"),
     ],
 )
 def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
