@@ -321,8 +321,9 @@ def test_reserved_names_are_renamed_deterministically(target: str, name: str) ->
 def test_python_docstring_names_the_renamed_arguments() -> None:
     """A variable Python reserves is an argument under another name, and the module's docstring says which."""
     code = generated("lambda*x", "python")[1]
-    assert "(reserved in Python): lambda as lambda_1." in code.code
-    assert "reserved in Python" not in generated("y*x", "python")[1].code
+    assert "Arguments renamed (Python or this module uses the name): lambda as lambda_1." in code.code
+    assert "shape as shape_1." in generated("shape*x", "numpy")[1].code
+    assert "Arguments renamed" not in generated("y*x", "python")[1].code
 
 
 def test_program_values_are_defaults_in_python_and_javascript() -> None:

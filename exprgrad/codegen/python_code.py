@@ -268,10 +268,6 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
 
 
 def _renamed_arguments(document: Document) -> list[str]:
-    """A docstring line for the arguments whose program names Python reserves (`lambda` is passed as `lambda_1`)."""
+    """A docstring line for the arguments renamed because Python or the module uses their names (`lambda_1`)."""
     renamed = [f"{name} as {spelled}" for name, spelled in document.variables.items() if name != spelled]
-    return (
-        [f"Arguments named otherwise than in the program (reserved in Python): {', '.join(renamed)}."]
-        if renamed
-        else []
-    )
+    return [f"Arguments renamed (Python or this module uses the name): {', '.join(renamed)}."] if renamed else []
