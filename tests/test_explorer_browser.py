@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from exprgrad import parse
+from exprgrad.dot import MAX_DRAWN_NODES
 from exprgrad.explorer.opsjs import ops_script
 from exprgrad.mathspace import FLOAT_MATH
 from exprgrad.ops import NODE_OPS, DomainError
@@ -295,6 +296,7 @@ def test_large_program_is_usable(tmp_path: Path, watched: Watched) -> None:
 
 def test_over_the_drawing_limit_says_what_it_leaves_out(tmp_path: Path, watched: Watched) -> None:
     """Past the drawing limit the page leaves the graph out, says so, and still shows every node."""
+    assert MAX_DRAWN_NODES < 2001  # the program below has 2,001 nodes
     program = " + ".join(f"x{i}" for i in range(1001))
     path = tmp_path / "huge.txt"
     path.write_text(program)
@@ -304,7 +306,7 @@ def test_over_the_drawing_limit_says_what_it_leaves_out(tmp_path: Path, watched:
     assert result.exit_code == 0, result.stderr
     page = watched.open(target)
     assert page.locator("#graph svg").count() == 0
-    assert "drawings are limited to 2000" in page.locator("#graph-caption").inner_text()
+    assert f"drawings are limited to {MAX_DRAWN_NODES}" in page.locator("#graph-caption").inner_text()
     assert page.locator("#nodes tbody tr").count() == 2001
     watched.assert_quiet()
 
