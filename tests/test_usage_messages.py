@@ -23,14 +23,14 @@ def _error(*args: str) -> tuple[int, str]:
     [
         (
             ["grad", "a*b", "--a", "1", "--b", "2", "--format", "json"],
-            "grad has no --format option (eval, explain, check and functions have it)",
+            "grad has no --format option (eval, explain, check, diff and functions have it)",
         ),
         (["explain", "a*b", "--a", "1", "--b", "2", "--svg", "t.svg"], "explain has no --svg option (eval has it)"),
         (
             ["grad", "a*b", "--a", "1", "--b", "2", "--precision", "3"],
             "grad has no --precision option (eval and explain have it)",
         ),
-        (["check", "a", "--a", "1", "--order", "2"], "check has no --order option (eval and grad have it)"),
+        (["check", "a", "--a", "1", "--order", "2"], "check has no --order option (eval, grad and diff have it)"),
         # A flag of another command, last (no value) or in the middle (followed by an option).
         (["grad", "a", "--a", "1", "--svg"], "grad has no --svg option (eval has it)"),
         (["grad", "a", "--skip-bad", "--a", "1"], "grad has no --skip-bad option (eval has it)"),
