@@ -96,7 +96,8 @@ def check_against(
     """Compare d(program's output)/d(`wrt`) with the value of `formula` at `samples` random points.
 
     Variables named in `fixed` keep that value; the others are drawn uniformly from their entry in `ranges`, or
-    from `DEFAULT_RANGE`. The formula may use any of the program's variables and no others.
+    from `DEFAULT_RANGE`. The formula may use the program's variables and the names its statements assign (`h` of
+    ``h = tanh(x); L = h*h``, at that point's value), and no others.
     """
     fixed = dict(fixed or {})
     ranges = dict(ranges or {})
@@ -116,7 +117,7 @@ def check_against(
                 skipped_kink += 1
                 first_skip_reason = first_skip_reason or "the derivative passes through a kink"
                 continue
-            value = _formula_value(formula, bindings)
+            value = _formula_value(formula, program, bindings)
         except EvaluationError as error:
             skipped_undefined += 1
             first_skip_reason = first_skip_reason or str(error)
@@ -156,10 +157,12 @@ def _check_names(
     listing = ", ".join(known) or "none"
     if wrt not in program.variables:
         raise BindingError(f"--wrt {wrt}: not a variable of the program (its variables: {listing})")
-    strangers = [name for name in formula.variables if name not in program.variables]
+    strangers = [name for name in formula.variables if name not in program.names]
     if strangers:
+        computed = program.computed_names
+        known_names = listing + (f"; its statements: {', '.join(computed)}" if computed else "")
         raise BindingError(
-            f"the formula uses {', '.join(strangers)}, which the program does not (its variables: {listing})"
+            f"the formula uses {', '.join(strangers)}, which the program does not (its variables: {known_names})"
         )
     for name in ranges:
         if name not in program.variables:
@@ -168,8 +171,9 @@ def _check_names(
             raise BindingError(f"{name} has both a value and a --range; give one or the other")
 
 
-def _formula_value(formula: Program, bindings: Mapping[str, float]) -> float:
-    """The formula's value at `bindings`: its forward pass alone, since its own derivatives are not asked for."""
-    formula.bind({name: value for name, value in bindings.items() if name in formula.variables})
+def _formula_value(formula: Program, program: Program, bindings: Mapping[str, float]) -> float:
+    """The formula's value at `bindings` (and the program's statements as just evaluated): its forward pass alone."""
+    values = {name: bindings[name] if name in bindings else program.names[name].data for name in formula.variables}
+    formula.bind(values)
     forward(formula.nodes)
     return formula.output.data

@@ -136,6 +136,17 @@ def test_names_are_checked() -> None:
         check_against(program, parse("b"), "a", fixed={"b": 1.0}, ranges={"b": (0.0, 1.0)})
 
 
+def test_formula_may_use_the_programs_statements() -> None:
+    """A formula may name what the program assigns (`h`), at its value at each point; a wrong one still fails."""
+    program = parse("h = tanh(x)\nL = h*h")
+    right = check_against(program, parse("2*h*(1 - h**2)"), "x", samples=50)
+    assert (right.ok, right.compared) == (True, 50)
+    wrong = check_against(program, parse("2*h*(1 - h**3)"), "x", samples=50)
+    assert wrong.failures > 0
+    with pytest.raises(BindingError, match=r"uses q, which the program does not .*its statements: h, L"):
+        check_against(program, parse("2*q"), "x")
+
+
 def test_cli_agreement_exits_0() -> None:
     """The textbook product rule agrees: exit 0 and a line that says so."""
     result = run("check", "x**2*sin(x)", "--wrt", "x", "--against", "2*x*sin(x) + x**2*cos(x)")

@@ -318,6 +318,23 @@ def test_reserved_names_are_renamed_deterministically(target: str, name: str) ->
         assert run_js(first, [point]) == [(2.75, {name: 3, "x": 1}, {})]
 
 
+def test_python_docstring_names_the_renamed_arguments() -> None:
+    """A variable Python reserves is an argument under another name, and the module's docstring says which."""
+    code = generated("lambda*x", "python")[1]
+    assert "Arguments renamed (Python or this module uses the name): lambda as lambda_1." in code.code
+    assert "shape as shape_1." in generated("shape*x", "numpy")[1].code
+    assert "Arguments renamed" not in generated("y*x", "python")[1].code
+
+
+def test_program_values_are_defaults_in_python_and_javascript() -> None:
+    """A value written in the program (`a = -2.5`) is the default argument in Python and in JavaScript."""
+    text = "a = -2.5\nL = a*x + in*x"
+    point = {"x": 2.0, "in": 1.0}
+    assert run_python(generated(text, "python")[1], point) == (-3.0, {"a": 2.0, "x": -1.5, "in": 2.0}, {})
+    javascript = generated(text, "js")[1]
+    assert run_js(javascript, [point]) == [(-3, {"a": 2, "x": -1.5, "in": 2}, {})]
+
+
 def test_json_contract() -> None:
     """--format json: target, code, derivatives and the Hessian's names, each symmetric pair once."""
     result = run("diff", "x*y*y", "--order", "2", "--to", "c", "--format", "json")
@@ -335,6 +352,14 @@ def test_wrt_is_repeatable_and_limits_the_derivatives() -> None:
     """--wrt names the variables differentiated, in the order given."""
     document = json.loads(run("diff", "a*b*c", "--wrt", "c", "--wrt", "a", "--format", "json").stdout)
     assert list(document["derivatives"]) == ["c", "a"]
+
+
+def test_output_chooses_the_statement_differentiated() -> None:
+    """--output NAME differentiates that statement, as eval's --output does, and the code returns its value."""
+    program = "e = x*y\nL = e + sin(x)"
+    assert run("diff", program, "--output", "e").stdout == "e = x*y\nL = e + sin(x)\nd_x = y\nd_y = x\ne\n"
+    document = json.loads(run("diff", program, "--output", "e", "--to", "c", "--format", "json").stdout)
+    assert document["output"] == "e" and document["code"].endswith("    return e;\n}\n")
 
 
 def test_output_file_is_written_atomically(tmp_path: Path) -> None:
@@ -355,6 +380,8 @@ def test_output_file_is_written_atomically(tmp_path: Path) -> None:
         (["x*y", "--to", "fortran"], "--to fortran: not a target"),
         (["x*y", "--x", "2"], "diff writes formulas and takes no values (got --x)"),
         (["x*y", "--to", "c", "--name", "double"], "--name double: not usable as a function name in c"),
+        (["e = x*y; L = e + 1", "--output", "q"], "--output q: no statement or variable named q"),
+        (["e = x*y; L = e + 1", "--output", "e", "--output", "L"], "diff takes one --output"),
     ],
 )
 def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
@@ -423,6 +450,21 @@ def test_javascript_erf_and_erfc_are_accurate() -> None:
     for x, (erf, erfc) in zip(xs, json.loads(done.stdout), strict=True):
         assert math.isclose(erf, math.erf(x), rel_tol=1e-13, abs_tol=1e-300), x
         assert math.isclose(erfc, math.erfc(x), rel_tol=1e-13), x
+
+
+def test_latex_escapes_underscores_in_function_names() -> None:
+    """clamp_max, leaky_relu and log_sigmoid are written with `\\_` (a bare `_` would typeset a subscript)."""
+    text = generated("clamp(x, 0, 1) + leaky_relu(x, 0.1) + log_sigmoid(x) + max(x, 2)", "latex")[1].code
+    assert "\\operatorname{clamp\\_max}" in text and "\\operatorname{leaky\\_relu}" in text
+    assert "\\operatorname{log\\_sigmoid}" in text and "\\max\\left(" in text
+    assert re.search(r"\\operatorname\{[^}]*[^\\]_", text) is None
+
+
+def test_latex_names_with_many_parts_need_no_recursion() -> None:
+    """A name of 2,000 underscore-separated letters nests as subscripts, written in a loop."""
+    name = "_".join(["a"] * 2000)
+    text = generated(f"{name}*2", "latex")[1].code
+    assert "a_{" * 1999 + "a" + "}" * 1999 in text
 
 
 def test_greek_and_unicode_names() -> None:

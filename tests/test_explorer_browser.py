@@ -195,6 +195,18 @@ def test_domain_error_names_the_node_and_never_shows_nan(tmp_path: Path, watched
     watched.assert_quiet()
 
 
+def test_an_infinite_local_derivative_keeps_the_value_shown(tmp_path: Path, watched: Watched) -> None:
+    """Where only a gradient is undefined (sqrt'(0) is infinite), the page still shows the output's value."""
+    page = watched.open(write_page(tmp_path, "L = y*sqrt(x)", "--x", "4", "--y", "1"))
+    page.get_by_label("x value").fill("0")
+    problem = page.locator("#problem").inner_text()
+    assert "is not finite at x = 0 (node sqrt(x))" in problem
+    assert page.locator("#result").inner_text() == "L = 0; its gradients are not defined here"
+    page.get_by_label("x value").fill("-1")
+    assert page.locator("#result").inner_text() == "L: not defined here"
+    watched.assert_quiet()
+
+
 def test_selecting_a_node_highlights_row_step_and_paths(tmp_path: Path, watched: Watched) -> None:
     """Selecting `b` highlights its row and step, and the nodes and edges on its path to the output only."""
     page = watched.open(write_page(tmp_path, *WALKTHROUGH))
@@ -296,7 +308,7 @@ def test_large_program_is_usable(tmp_path: Path, watched: Watched) -> None:
 
 def test_over_the_drawing_limit_says_what_it_leaves_out(tmp_path: Path, watched: Watched) -> None:
     """Past the drawing limit the page leaves the graph out, says so, and still shows every node."""
-    assert MAX_DRAWN_NODES < 2001
+    assert MAX_DRAWN_NODES < 2001  # the program below has 2,001 nodes
     program = " + ".join(f"x{i}" for i in range(1001))
     path = tmp_path / "huge.txt"
     path.write_text(program)

@@ -125,3 +125,9 @@ def test_show_refuses_two_leaves_with_one_label() -> None:
     out = Value(1.0, label="a") * Value(2.0, label="a")
     with pytest.raises(ExprgradError, match="labelled 'a'"):
         show(out)
+
+
+def test_show_refuses_what_is_not_a_program_or_a_value() -> None:
+    """`show(42)` is a TypeError that says what show takes, not an AttributeError from deep inside."""
+    with pytest.raises(TypeError, match="show\\(\\) takes a Program or a Value, not int"):
+        show(42)  # type: ignore[arg-type]

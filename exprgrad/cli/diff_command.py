@@ -36,6 +36,12 @@ def diff_command(
         list[str] | None,
         typer.Option("--wrt", metavar="NAME", help="Differentiate with respect to NAME only (repeatable)."),
     ] = None,
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output", metavar="NAME", help="Differentiate the statement (or variable) NAME instead of the last one."
+        ),
+    ] = None,
     order: Annotated[int, typer.Option(min=1, max=2, help="2 adds the Hessian entries, each pair once.")] = 1,
     target: Annotated[
         str, typer.Option("--to", metavar="TARGET", help="exprgrad (default), python, numpy, c, js or latex.")
@@ -69,6 +75,10 @@ def diff_command(
         if arguments.texts:
             given = next(iter(arguments.texts))
             raise BindingError(f"diff writes formulas and takes no values (got --{given}); use eval for numbers")
+        if output:
+            if len(output) > 1:
+                raise BindingError("diff takes one --output; run it once per output")
+            program = program.with_output(output[0])
         derivatives = differentiate(program, wrt or [], order)
         generated = generate(derivatives, target, function_name=name, source=text)
         document = generated.json() + "\n" if output_format is DiffFormat.json else generated.code

@@ -197,9 +197,11 @@ class JavaScriptWriter:
         from .python_code import helper_closure
 
         helpers = [HELPERS[name] for name in helper_closure(self.used, NEEDS)]
-        # Object keys are the program's own names, so a renamed variable is still passed under its name.
+        # Object keys are the program's own names, so a renamed variable is still passed under its name; a value
+        # written in the program is the default, as in the Python target.
         keys = ", ".join(
-            name if name == spelled else f"{json.dumps(name)}: {spelled}"
+            (name if name == spelled else f"{json.dumps(name)}: {spelled}")
+            + (f" = {flatten(self.number(document.defaults[name])[0])}" if name in document.defaults else "")
             for name, spelled in document.variables.items()
         )
         result = "{" + ", ".join(f"{json.dumps(v)}: {name}" for v, name in document.derivatives.items()) + "}"

@@ -59,25 +59,39 @@ GREEK: Final = frozenset(
 OPERATORS: Final = {
     "exp": "\\exp", "log": "\\ln", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan", "asin": "\\arcsin",
     "acos": "\\arccos", "atan": "\\arctan", "sinh": "\\sinh", "cosh": "\\cosh", "tanh": "\\tanh",
-    "log2": "\\log_{2}", "log10": "\\log_{10}",
+    "log2": "\\log_{2}", "log10": "\\log_{10}", "min": "\\min", "max": "\\max",
 }  # fmt: skip
 
 
 def latex_name(name: str) -> str:
     """A program name in LaTeX: `x1` as `x_{1}`, `alpha` and `α` as `\\alpha`, `d_x` as `d_{x}`, long names upright."""
     name = "".join(_greek_word(c) for c in name)
+    # `a_b_c` is a_{b_{c}}: the heads are taken off in a loop and the subscripts nested at the end (a name can be
+    # long, so this does not recurse per part).
+    heads: list[str] = []
+    while (simple := _simple_name(name)) is None:
+        head, underscore, tail = name.partition("_")
+        if not (underscore and tail and (len(head) == 1 or head in GREEK)):
+            break
+        heads.append(_simple_name(head) or f"\\mathrm{{{head}}}")
+        name = tail
+    text = simple if simple is not None else "\\mathrm{" + name.replace("_", "\\_") + "}"
+    for head in reversed(heads):
+        text = f"{head}_{{{text}}}"
+    return text
+
+
+def _simple_name(name: str) -> str | None:
+    """A name LaTeX writes as a letter, a Greek letter, or either with a numeric subscript; None for the others."""
     match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
     if match and (len(match[1]) == 1 or match[1] in GREEK):
-        return f"{latex_name(match[1])}_{{{match[2]}}}"
+        letter = f"\\{match[1]}" if match[1] in GREEK else match[1]
+        return f"{letter}_{{{match[2]}}}"
     if name in GREEK:
         return f"\\{name}"
     if len(name) == 1 and name.isascii():
         return name
-    head, underscore, tail = name.partition("_")
-    if underscore and tail and (len(head) == 1 or head in GREEK):
-        return f"{latex_name(head)}_{{{latex_name(tail)}}}"
-    escaped = name.replace("_", "\\_")
-    return f"\\mathrm{{{escaped}}}"
+    return None
 
 
 _MARKER: Final = re.compile("\x00([^\x00]*)\x00")
@@ -148,7 +162,9 @@ class LatexWriter:
             return ("\\sqrt{", operands[0][0], "}"), ATOM
         if name == "abs":
             return ("\\left|", operands[0][0], "\\right|"), ATOM
-        spelled = OPERATORS.get(name, f"\\operatorname{{{name}}}")
+        # An underscore in \operatorname would start a subscript (clamp_max would read clamp with m below).
+        escaped = name.replace("_", "\\_")
+        spelled = OPERATORS.get(name, f"\\operatorname{{{escaped}}}")
         rope, _ = call(spelled, operands)
         return ("".join([spelled, "\\left("]), *rope[2:-1], "\\right)"), ATOM
 

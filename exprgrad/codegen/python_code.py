@@ -238,6 +238,7 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         f"{document.function_name}(...) returns (value, {{variable: derivative}}"
         + (", {row: {column: second derivative}})." if document.order == 2 else ")."),
         domain,
+        *_renamed_arguments(document),
         '"""',
         "",
         "import math",
@@ -264,3 +265,9 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         lines.append('        raise ValueError("power overflows (the result does not fit in a float)") from None')
     lines.append(f"    return {returned}")
     return "\n".join(lines) + "\n"
+
+
+def _renamed_arguments(document: Document) -> list[str]:
+    """A docstring line for the arguments renamed because Python or the module uses their names (`lambda_1`)."""
+    renamed = [f"{name} as {spelled}" for name, spelled in document.variables.items() if name != spelled]
+    return [f"Arguments renamed (Python or this module uses the name): {', '.join(renamed)}."] if renamed else []

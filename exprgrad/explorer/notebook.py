@@ -69,6 +69,8 @@ def show(target: Program | Value, *, color_by_grad: bool = False, edge_derivativ
 
     In IPython it is displayed and None returned; elsewhere the `Explorer` is returned (its `html()` is the page).
     """
+    if not isinstance(target, (Program, Value)):
+        raise TypeError(f"show() takes a Program or a Value, not {type(target).__name__}")
     program = target if isinstance(target, Program) else program_of(target)
     explorer = Explorer(program, color_by_grad=color_by_grad, edge_derivatives=edge_derivatives)
     try:

@@ -128,6 +128,8 @@
         if (!Number.isFinite(local)) {
           result.error = {
             node: index,
+            // Every value is known: only the gradients are not.
+            backward: true,
             message: `${node.localSymbols[slot]} = ${node.formulas[slot]} is not finite at ` +
               `${describeInputs(index, data)} (node ${named(index)}): no gradient can pass through it.`,
           };
@@ -442,7 +444,9 @@
     const problem = document.getElementById("problem");
     problem.textContent = state.error ? state.error.message : "";
     const result = document.getElementById("result");
-    result.textContent = state.error ? `${doc.output}: not defined here` : `${doc.output} = ${shown(data[outputIndex])}`;
+    const value = `${doc.output} = ${shown(data[outputIndex])}`;
+    result.textContent = !state.error ? value
+      : state.error.backward ? `${value}; its gradients are not defined here` : `${doc.output}: not defined here`;
 
     nodes.forEach((node, index) => {
       const value = shownData[index];
