@@ -331,8 +331,8 @@ def engine(settings: Settings) -> Iterator[Row]:
     try:
         import torch
     except ImportError:
-        torch = None
-    if torch is not None:
+        pass
+    else:
         yield from _torch_rows(torch, settings)
     steps = 50_000 if settings.quick else 500_000
     deep = timings(lambda: chain(Value, steps).backward(), max(3, settings.repeat // 2))

@@ -238,8 +238,8 @@ _cbrt: Callable[[float], float] = getattr(math, "cbrt", _cbrt_fallback)
 def _positive_only(name: str, function: Callable[[float], float], *, above: float = 0.0) -> Callable[[float], float]:
     def checked(x: float) -> float:
         if x <= above:
-            bound = "positive" if above == 0.0 else f"greater than {above:g}"
-            raise DomainError(f"{name} needs a {bound} argument, got {x!r}")
+            wanted = "a positive argument" if above == 0.0 else f"an argument greater than {above:g}"
+            raise DomainError(f"{name} needs {wanted}, got {x!r}")
         return function(x)
 
     return checked

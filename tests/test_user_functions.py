@@ -273,3 +273,19 @@ def test_any_text_with_definitions_parses_or_is_a_parse_error(text: str) -> None
         assert all(position[id(child)] < index for child in node.inputs)
     assert all(id(node) in position for node in program.variables.values())
     assert id(program.output) in position
+
+
+def _doubling(levels: int) -> str:
+    """Functions each calling the one before twice: `levels` short lines that build 2**levels nodes."""
+    lines = ["f0(x) = x + 1"] + [f"f{i}(x) = f{i - 1}(x) * f{i - 1}(x)" for i in range(1, levels)]
+    return "; ".join([*lines, f"f{levels - 1}(a)"])
+
+
+def test_a_program_whose_calls_copy_too_many_nodes_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls copy their bodies: past the node limit the call is refused with a caret, before memory runs out."""
+    from exprgrad import parser
+
+    monkeypatch.setattr(parser, "MAX_COPIED_NODES", 1000)
+    assert len(parse(_doubling(6)).nodes) < 1000
+    with pytest.raises(ParseError, match="copies more than 1,000 nodes"):
+        parse(_doubling(40))
