@@ -5,12 +5,15 @@ from __future__ import annotations
 import ctypes
 import json
 import math
+import shutil
 import subprocess
 import tempfile
 import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from exprgrad import parse
 from exprgrad.codegen import generate
@@ -92,6 +95,8 @@ def _unpack(result: Any) -> Results:
 
 def run_c(code: Generated, points: Sequence[Point], variables: Sequence[str]) -> list[Results]:
     """The generated C function, compiled with the system compiler (warnings are errors), at every point."""
+    if shutil.which("cc") is None:
+        pytest.fail("the C tests need a C compiler on PATH: apt-get install gcc libc6-dev (.ci/run does)")
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "generated.c"
         library = Path(folder) / "generated.so"
@@ -134,6 +139,8 @@ def run_c(code: Generated, points: Sequence[Point], variables: Sequence[str]) ->
 
 def run_js(code: Generated, points: Sequence[Point]) -> list[Results]:
     """The generated ES module, run by node at every point."""
+    if shutil.which("node") is None:
+        pytest.fail("the JavaScript tests need node on PATH: apt-get install nodejs (.ci/run does)")
     with tempfile.TemporaryDirectory() as folder:
         module = Path(folder) / "generated.mjs"
         module.write_text(code.code)

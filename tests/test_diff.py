@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -430,7 +429,6 @@ def test_no_statement_nests_deeply() -> None:
     assert deepest < 40
 
 
-@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
 def test_c_helpers_all_compile() -> None:
     """Every C helper compiles with -Wall -Wextra -Werror when used."""
     text = " + ".join(_program_of(op).split(";")[-1] if op.notation == ops.CALL else "x" for op in ops.ALL_OPS)
