@@ -358,8 +358,8 @@ class PointWriter:
 
 
 # Rows evaluated together with NumPy; a read that would wait for input also ends a block, so output keeps up.
-# Each op of the program costs a few microseconds of Python per block whatever its size: 8,192 rows computed
-# about 6 % faster than 4,096 in one run (1,000,000 rows of the benchmark's program), and 16,384 no faster.
+# Each op of the program costs a few microseconds of Python per block whatever its size, so blocks are large
+# enough to spread that thin; larger ones only hold more memory.
 BLOCK_ROWS = 8192
 # A block holds every node's values for each of its rows (and the gradients, and the input and output fields):
 # a wide program gets fewer rows, so that a block stays near 8 M numbers (64 MiB) per array set. At 1,000
