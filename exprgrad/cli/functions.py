@@ -1,6 +1,5 @@
 """`exprgrad functions`: every operator, function and constant of the language, from the registry."""
 
-import json
 import sys
 from typing import Annotated
 
@@ -24,6 +23,8 @@ def functions_command(
 
     listing = entries()
     if output_format is ReportFormat.json:
+        import json  # only for --format json: its import is a few ms of every start
+
         sys.stdout.write(json.dumps(as_json(listing), ensure_ascii=False) + "\n")
     else:
         print_listing(stdout_console(), listing)
