@@ -221,9 +221,14 @@ RESERVED: Final = frozenset(
 
 
 class CWriter:
-    """Writes helpers, then the function: inputs read into named constants, one `const double` per statement."""
+    """Writes helpers, then the function: inputs read into named constants, one `const double` per statement.
+
+    The JavaScript writer is a C writer with its own spellings, helpers, reserved words and document.
+    """
 
     reserved: frozenset[str] = RESERVED
+    spelling: dict[str, str | None] = SPELLING
+    helpers: dict[str, str] = HELPERS
     repeat_calls = False
     keeps_statements = False
 
@@ -246,7 +251,7 @@ class CWriter:
         return (text,), ATOM
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
-        return write_operation(op, operands, SPELLING, HELPERS, self.used)
+        return write_operation(op, operands, self.spelling, self.helpers, self.used)
 
     def document(self, document: Document) -> str:
         from .python_code import helper_closure

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from typing import Final
 
-from ..ops import Op
-from .c_code import write_operation
-from .document import Document, ascii_spelling
+from .c_code import CWriter
+from .document import Document
 from .layout import ATOM, Written, flatten, prefix_minus
 
 SPELLING: Final[dict[str, str | None]] = {
@@ -165,33 +163,18 @@ RESERVED: Final = frozenset(
 )
 
 
-class JavaScriptWriter:
+class JavaScriptWriter(CWriter):
     """Writes helpers, then the exported function: one `const` per statement."""
 
     reserved: frozenset[str] = RESERVED
-    repeat_calls = False
-    keeps_statements = False
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def is_identifier(self, name: str) -> bool:
-        return name.isascii() and name.isidentifier() and not name.startswith(("_", "eg_"))
-
-    def spell(self, name: str) -> str:
-        return "v_" + ascii_spelling(name).lstrip("_")
-
-    def name(self, name: str) -> Written:
-        return (name,), ATOM
+    spelling: dict[str, str | None] = SPELLING
+    helpers: dict[str, str] = HELPERS
 
     def number(self, value: float) -> Written:
         if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
             return prefix_minus(self.number(-value))
         text = repr(value)
         return (text[:-2] if text.endswith(".0") else text,), ATOM
-
-    def operation(self, op: Op, operands: Sequence[Written]) -> Written:
-        return write_operation(op, operands, SPELLING, HELPERS, self.used)
 
     def document(self, document: Document) -> str:
         from .python_code import helper_closure
