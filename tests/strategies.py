@@ -193,3 +193,18 @@ def values() -> st.SearchStrategy[float]:
 def bindings() -> st.SearchStrategy[dict[str, float]]:
     """Values for every name in VARIABLE_NAMES."""
     return st.fixed_dictionaries({name: values() for name in VARIABLE_NAMES})
+
+
+def sympy_number(expression: sympy.Expr, substitution: dict[sympy.Symbol, sympy.Float]) -> float:
+    """`expression` at `substitution` as a float, or the draw is discarded where SymPy cannot evaluate it.
+
+    Some derivatives SymPy writes with objects it cannot evaluate to a number (the second derivative of
+    `softsign(asin(...))` through its Abs, for one): there SymPy is no reference, and the example says nothing.
+    """
+    from hypothesis import assume
+
+    try:
+        return float(expression.evalf(30, subs=substitution))
+    except TypeError:
+        assume(False)
+        raise
