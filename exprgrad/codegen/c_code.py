@@ -9,7 +9,6 @@ reported. It compiles cleanly with ``cc -std=c99 -Wall -Wextra -Werror`` (link w
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Final
 
@@ -17,7 +16,7 @@ from .. import ops
 from ..ops import Op
 from .document import Document, ascii_spelling
 from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, flatten, infix, prefix_minus
+from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
 
 # How each op is written: a <math.h> function, a helper below, or None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -245,10 +244,7 @@ class CWriter:
         return (name,), ATOM
 
     def number(self, value: float) -> Written:
-        if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
-            return prefix_minus(self.number(-value))
-        text = repr(value)
-        return (text,), ATOM
+        return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
         return write_operation(op, operands, self.spelling, self.helpers, self.used)

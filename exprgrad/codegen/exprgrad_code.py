@@ -10,7 +10,7 @@ from .. import ops
 from ..ops import CONSTANTS, FUNCTIONS, Op
 from ..textform import format_number
 from .document import Document
-from .layout import ATOM, POWER, PRODUCT, SUM, Written, call, flatten, infix, prefix_minus
+from .layout import ATOM, POWER, PRODUCT, SUM, Written, call, flatten, infix, prefix_minus, signed_number
 
 # How each infix op is written: (symbol, precedence, right-associative).
 INFIX: Final[dict[str, tuple[str, int, bool]]] = {
@@ -41,9 +41,7 @@ class ExprgradWriter:
     def number(self, value: float) -> Written:
         if value == math.pi:
             return ("pi",), ATOM
-        if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
-            return prefix_minus(self.number(-value))
-        return (format_number(value),), ATOM
+        return signed_number(value, lambda magnitude: ((format_number(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
         return write_operation(op, operands)

@@ -10,12 +10,11 @@ points in [-6, 6]).
 from __future__ import annotations
 
 import json
-import math
 from typing import Final
 
 from .c_code import CWriter
 from .document import Document
-from .layout import ATOM, Written, flatten, prefix_minus
+from .layout import ATOM, Written, flatten, signed_number
 
 SPELLING: Final[dict[str, str | None]] = {
     "add": None, "sub": None, "mul": None, "div": None, "pow": "Math.pow", "neg": None, "identity": None,
@@ -171,10 +170,7 @@ class JavaScriptWriter(CWriter):
     helpers: dict[str, str] = HELPERS
 
     def number(self, value: float) -> Written:
-        if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
-            return prefix_minus(self.number(-value))
-        text = repr(value)
-        return (text[:-2] if text.endswith(".0") else text,), ATOM
+        return signed_number(value, lambda magnitude: ((repr(magnitude).removesuffix(".0"),), ATOM))
 
     def document(self, document: Document) -> str:
         from .python_code import helper_closure

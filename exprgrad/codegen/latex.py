@@ -15,7 +15,7 @@ from .. import ops
 from ..ops import Op
 from ..textform import format_number
 from .document import Document
-from .layout import ATOM, POWER, PRODUCT, SUM, Written, call, flatten, infix, prefix_minus
+from .layout import ATOM, POWER, PRODUCT, SUM, Written, call, flatten, infix, prefix_minus, signed_number
 
 GREEK: Final = frozenset(
     [
@@ -112,6 +112,17 @@ def _greek_word(character: str) -> str:
     return character
 
 
+def _latex_magnitude(value: float) -> Written:
+    # pi by its letter, and powers of ten as a product, as a person writes them.
+    if value == math.pi:
+        return ("\\pi",), ATOM
+    text = format_number(value)
+    if "e" in text:
+        mantissa, _, exponent = text.partition("e")
+        return (f"{mantissa} \\cdot 10^{{{int(exponent)}}}",), PRODUCT
+    return (text,), ATOM
+
+
 class LatexWriter:
     """Writes `\\begin{aligned} ... \\end{aligned}`, one equation per line."""
 
@@ -130,16 +141,7 @@ class LatexWriter:
         return (f"\x00{name}\x00",), ATOM
 
     def number(self, value: float) -> Written:
-        if value == math.pi:
-            return ("\\pi",), ATOM
-        if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
-            return prefix_minus(self.number(-value))
-        text = format_number(value)
-        if "e" in text:
-            mantissa, _, exponent = text.partition("e")
-            text = f"{mantissa} \\cdot 10^{{{int(exponent)}}}"
-            return (text,), PRODUCT
-        return (text,), ATOM
+        return signed_number(value, _latex_magnitude)
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
         name = op.name

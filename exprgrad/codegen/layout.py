@@ -9,6 +9,7 @@ limits on nesting). Everything here is a loop: nothing recurses per node, printi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Final, Protocol
 
@@ -65,6 +66,13 @@ def infix(symbol: str, precedence: int, left: Written, right: Written, *, right_
     if right_precedence < floor or _starts_with_minus(right_rope):
         right_rope = ("(", right_rope, ")")
     return (left_rope, symbol, right_rope), precedence
+
+
+def signed_number(value: float, magnitude: Callable[[float], Written]) -> Written:
+    """`value` as `magnitude` writes a number >= 0, behind a prefix minus where it is negative (or -0.0)."""
+    if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
+        return prefix_minus(magnitude(-value))
+    return magnitude(value)
 
 
 def prefix_minus(operand: Written) -> Written:

@@ -8,7 +8,6 @@ an operation's domain raises `ValueError` naming the operation, as `exprgrad eva
 from __future__ import annotations
 
 import keyword
-import math
 from collections.abc import Sequence
 from typing import Final
 
@@ -16,7 +15,7 @@ from .. import ops
 from ..ops import Op
 from .document import Document, ascii_spelling
 from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, flatten, infix, prefix_minus
+from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
 
 # How each op is written: the function called (a `math` function, or a helper below), None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -167,10 +166,7 @@ class PythonWriter:
         return (name,), ATOM
 
     def number(self, value: float) -> Written:
-        if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
-            return prefix_minus(self.number(-value))
-        text = repr(value)
-        return (text,), ATOM
+        return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
         spelled = self.spelling[op.name]
