@@ -45,6 +45,30 @@ SINGLE_AND_BATCH = [
         ["eval", "x**1.5", "--x", "0", "--order", "2", "--format", "json"],
         {"command": "eval", "program": "x**1.5", "values": {"x": 0}, "order": 2},
     ),
+    (
+        ["diff", "x**2*sin(x) + y", "--wrt", "x", "--format", "json"],
+        {"command": "diff", "program": "x**2*sin(x) + y", "wrt": "x"},
+    ),
+    (
+        [
+            "diff",
+            "u = a*b; v = u + exp(a)",
+            "--output",
+            "u",
+            "--to",
+            "c",
+            "--name",
+            "g",
+            "--order",
+            "2",
+            "--format",
+            "json",
+        ],
+        {"command": "diff", "program": "u = a*b; v = u + exp(a)", "output": "u", "to": "c", "name": "g", "order": 2},
+    ),
+    (["diff", "a*b", "--to", "fortran"], {"command": "diff", "program": "a*b", "to": "fortran"}),
+    (["diff", "a*b", "--wrt", "z"], {"command": "diff", "program": "a*b", "wrt": ["z"]}),
+    (["diff", "a*b", "--output", "q"], {"command": "diff", "program": "a*b", "output": "q"}),
 ]
 
 
@@ -104,7 +128,7 @@ def test_grad_requests_give_the_numbers_grad_prints(request_: dict[str, Any], ke
 
 
 def test_bad_requests_do_not_stop_the_rest() -> None:
-    """Bad JSON, an unknown command or option, diff, a bad value: each answered with an error, in order."""
+    """Bad JSON, an unknown command or option, a value given to diff, a bad value: each answered with an error."""
     lines = [
         '{"command": "eval", "program": "a", "values": {"a": 1}, "id": "first"}',
         "not json",
@@ -128,7 +152,7 @@ def test_bad_requests_do_not_stop_the_rest() -> None:
     assert errors[1] == "each request must be a JSON object"
     assert errors[2].startswith("the request needs a command")
     assert errors[3] == "eval has no option 'format'"
-    assert errors[4].startswith("diff is not available")
+    assert errors[4] == "diff writes formulas and takes no values (got a); use eval for numbers"
     assert errors[5] == "the value of a must be a number, got true"
     assert errors[6] == "the request is nested too deeply"
     assert responses[-1]["error"]["message"].startswith("the request is not UTF-8 text")

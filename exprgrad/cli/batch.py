@@ -36,7 +36,7 @@ _OPTIONS = {
     "eval": {"order"},
     "grad": {"wrt", "order"},
     "check": {"expect", "rtol", "atol"},
-    "diff": set(),
+    "diff": {"wrt", "output", "order", "to", "name"},
 }
 _COMMON = {"command", "program", "values", "id"}
 
@@ -107,8 +107,6 @@ class BatchRunner:
         unknown = sorted(set(request) - _COMMON - _OPTIONS[command])
         if unknown:
             raise BindingError(f"{command} has no option {unknown[0]!r}")
-        if command == "diff":
-            raise BindingError("diff is not available in this version of exprgrad (batch answers eval, grad, check)")
         text = request.get("program")
         if not isinstance(text, str):
             raise BindingError('the request needs "program": the program text as a string')
@@ -179,11 +177,7 @@ def _eval(program: Program, values: dict[str, float], request: dict[str, Any]) -
 def _grad(program: Program, values: dict[str, float], request: dict[str, Any]) -> tuple[str, int]:
     from ..hessian import hessian
 
-    wrt = request.get("wrt", [])
-    if isinstance(wrt, str):
-        wrt = [wrt]
-    if not isinstance(wrt, list) or not all(isinstance(name, str) for name in wrt):
-        raise BindingError('"wrt" must be a variable name or a list of them')
+    wrt = _names(request.get("wrt", []))
     unknown = [name for name in wrt if name not in program.variables]
     if unknown:
         listing = ", ".join(program.variables) or "none"
@@ -196,6 +190,14 @@ def _grad(program: Program, values: dict[str, float], request: dict[str, Any]) -
         return _dumps({"hessian": hessian(program, values, rows=rows, columns=columns)}), 0
     gradients = program.evaluate(values).gradients
     return _dumps({"gradients": {name: gradients[name] for name in names}}), 0
+
+
+def _names(wrt: object) -> list[str]:
+    if isinstance(wrt, str):
+        return [wrt]
+    if not isinstance(wrt, list) or not all(isinstance(name, str) for name in wrt):
+        raise BindingError('"wrt" must be a variable name or a list of them')
+    return wrt
 
 
 def _check(program: Program, values: dict[str, float], request: dict[str, Any]) -> tuple[str, int]:
@@ -216,10 +218,35 @@ def _check(program: Program, values: dict[str, float], request: dict[str, Any]) 
     return check_json(results, ok=agree, nothing_checked=verified_nothing, rtol=rtol, atol=atol), code
 
 
+def _diff(program: Program, values: dict[str, float], request: dict[str, Any]) -> tuple[str, int]:
+    from ..codegen import generate
+    from ..symbolic import differentiate
+
+    if values:
+        raise BindingError(f"diff writes formulas and takes no values (got {next(iter(values))}); use eval for numbers")
+    output = request.get("output")
+    if output is not None:
+        if not isinstance(output, str):
+            raise BindingError('"output" must be the name of one statement or variable')
+        program = program.with_output(output)
+    target = _text_option(request, "to", "exprgrad")
+    name = _text_option(request, "name", "f")
+    derivatives = differentiate(program, _names(request.get("wrt", [])), _order(request))
+    return generate(derivatives, target, function_name=name, source=request["program"]).json(), 0
+
+
+def _text_option(request: dict[str, Any], key: str, default: str) -> str:
+    value = request.get(key, default)
+    if not isinstance(value, str):
+        raise BindingError(f'"{key}" must be a string, got {json.dumps(value)}')
+    return value
+
+
 _COMMANDS: dict[str, Callable[[Program, dict[str, float], dict[str, Any]], tuple[str, int]]] = {
     "eval": _eval,
     "grad": _grad,
     "check": _check,
+    "diff": _diff,
 }
 
 

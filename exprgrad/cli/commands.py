@@ -630,8 +630,9 @@ def batch_command(
 ) -> None:
     """Answer many requests in one process: one JSON line in, one JSON line out, in order.
 
-    Each request is {"command": "eval" | "grad" | "check", "program": TEXT, "values": {NAME: NUMBER}, ...}; each
-    response has "line", "exit_code" and "result" (the command's JSON) or "error" ({"message", "exit_code"}).
+    Each request is {"command": "eval" | "grad" | "check" | "diff", "program": TEXT, "values": {NAME: NUMBER},
+    ...}; each response has "line", "exit_code" and "result" (the command's JSON) or "error" ({"message",
+    "exit_code"}).
     A bad request is answered with its error and the rest still run. Exit code: the largest of the requests'.
 
     Example: echo '{"command": "grad", "program": "a*b", "values": {"a": 2, "b": 3}}' | exprgrad batch
