@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .engine import Value, forward
 from .errors import BindingError, EvaluationError
@@ -206,15 +207,20 @@ def finite_difference(
 _BLOCK_SHRINKS = _SHRINKS[:6]
 # Below this many variables x nodes the one-at-a-time passes take less time than importing NumPy.
 _BLOCKS_FROM = 20_000
+# Rows in a block of samples. A node that some of a block's rows move costs a few passes over all of them (its mask
+# and its column), and a block moves one more variable every 24 rows: much longer blocks are slower, not faster.
+_CHECK_ROWS = 4096
 
 
 def _sample_in_blocks(program: Program) -> dict[str, dict[float, _Outcome]]:
     """The samples of the first steps of every variable, evaluated as blocks of points with NumPy.
 
-    Each row of a block is the point with one variable moved; the array evaluator gives the scalar engine's values
-    bit for bit, so the estimates and verdicts are those of one forward pass per point. A row whose values are not
-    all finite is redone by the scalar engine, which gives the exact error (or value). Empty when the program is
-    small (or NumPy is missing, or EXPRGRAD_POINTS=rows): then every sample is a scalar pass.
+    Each row of a block is the point with one variable moved, so a node is computed only on the rows that move one
+    of its variables (`BlockEvaluator.forward_near`): a term of a sum of many, on its own variables' rows. The array
+    evaluator gives the scalar engine's values bit for bit, so the estimates and verdicts are those of one forward
+    pass per point. A row whose values are not all finite is redone by the scalar engine, which gives the exact
+    error (or value). Empty when the program is small (or NumPy is missing, or EXPRGRAD_POINTS=rows): then every
+    sample is a scalar pass.
     """
     import os
 
@@ -224,34 +230,46 @@ def _sample_in_blocks(program: Program) -> dict[str, dict[float, _Outcome]]:
     try:
         import numpy as np
 
-        from .points import block_rows
+        from .points import BLOCK_VALUES
         from .vectorized import BlockEvaluator
     except ImportError:
         return {}
     names = [name for name, _ in variables]
     evaluator = BlockEvaluator(program, names)
-    base = np.array([node.data for _, node in variables])
     kinks = _active_kinks(program)
     position = {id(node): index for index, node in enumerate(program.nodes)}
     kink_inputs = [[position[id(child)] for child in node.inputs] for node in kinks]
     output = program.output_index()
+    # The nodes whose values the samples read.
+    kept = [output, *(p for inputs in kink_inputs for p in inputs)]
     # (variable index, its x, the step) for every sample; each takes four rows: x - h, x + h, x - h/2, x + h/2.
+    xs = [node.data for _, node in variables]
     wanted = [
-        (index, float(base[index]), step)
-        for index in range(len(variables))
-        for step in (_step(float(base[index]), shrink) for shrink in _BLOCK_SHRINKS)
+        (index, x, step)
+        for index, x in enumerate(xs)
+        for step in (_step(x, shrink) for shrink in _BLOCK_SHRINKS)
         if step != 0.0
     ]
-    per_block = max(1, block_rows(len(program.nodes), len(names)) // 4)
+    # A block holds a column for each variable it moves and the node values still to be read, which in a long sum
+    # are few: far fewer than the program's nodes.
+    held = evaluator.held_at_once(kept) + _CHECK_ROWS // (4 * len(_BLOCK_SHRINKS))
+    per_block = max(1, min(_CHECK_ROWS, BLOCK_VALUES // held) // 4)
+    at_point = [node.data for node in program.nodes]
     sampled: dict[str, dict[float, _Outcome]] = {name: {} for name in names}
     for start in range(0, len(wanted), per_block):
         part = wanted[start : start + per_block]
-        block = np.tile(base, (4 * len(part), 1))
+        rows = 4 * len(part)
+        moved: dict[int, tuple[Any, Any]] = {}
         for row, (index, x, step) in enumerate(part):
-            block[4 * row : 4 * row + 4, index] = (x - step, x + step, x - step / 2, x + step / 2)
-        data, suspect = evaluator.forward(block)
-        outputs = np.broadcast_to(data[output], (len(block),)).tolist()
-        kink_values = [[np.broadcast_to(data[p], (len(block),)).tolist() for p in inputs] for inputs in kink_inputs]
+            if index not in moved:
+                moved[index] = (np.zeros(rows, dtype=bool), np.full(rows, x))
+            where, column = moved[index]
+            where[4 * row : 4 * row + 4] = True
+            column[4 * row : 4 * row + 4] = (x - step, x + step, x - step / 2, x + step / 2)
+        values, suspect = evaluator.forward_near(rows, at_point, moved, kept)
+        read = {p: np.broadcast_to(value, (rows,)).tolist() for p, value in zip(kept, values, strict=True)}
+        outputs = read[output]
+        kink_values = [[read[p] for p in inputs] for inputs in kink_inputs]
         unsure = suspect.tolist()
         for row, (index, x, step) in enumerate(part):
             name, variable = variables[index]
