@@ -153,14 +153,16 @@ def finite_difference(
     variable: Value,
     sampled: dict[float, _Outcome] | None = None,
     kinks: list[Value] | None = None,
+    unsampled: _Sampler | None = None,
 ) -> tuple[_Estimate | None, str]:
     """d(output)/d(variable) estimated from the forward pass alone, or None and why not.
 
     Call it right after a backward pass at the point: which relu and abs nodes matter is read from the gradients.
     The error of each step's estimate is judged both from its two step sizes and against the previous step's
     estimate, so a step too coarse for the function cannot pass itself off as accurate. `sampled` holds outcomes
-    already computed for some steps (in blocks, see `_sample_in_blocks`); other steps are evaluated here. `kinks`
-    are the point's `_active_kinks`, when the caller has them (finding them walks the whole program).
+    already computed for some steps (in blocks, see `_sample_in_blocks`); other steps are evaluated here, one
+    forward pass each, or by `unsampled` when given. `kinks` are the point's `_active_kinks`, when the caller has
+    them (finding them walks the whole program).
     """
     x = variable.data
     if kinks is None:
@@ -176,7 +178,7 @@ def finite_difference(
             break
         sample = known.get(step)
         if sample is None:
-            sample = _scalar_sample(program, variable, x, step, kinks)
+            sample = unsampled(step) if unsampled else _scalar_sample(program, variable, x, step, kinks)
         if isinstance(sample, EvaluationError):
             reason, previous = f"the program is not defined within the step: {sample}", None
             continue
@@ -203,7 +205,8 @@ def finite_difference(
 
 
 # Steps sampled in blocks for every variable at once: a check usually settles within these (the loop above stops
-# once rounding takes over); a variable that needs smaller steps gets them one forward pass at a time.
+# once rounding takes over). The variables that need smaller steps (every one whose gradient is 0 tries them all)
+# get the rest in a second round of blocks.
 _BLOCK_SHRINKS = _SHRINKS[:6]
 # Below this many variables x nodes the one-at-a-time passes take less time than importing NumPy.
 _BLOCKS_FROM = 20_000
@@ -212,21 +215,50 @@ _BLOCKS_FROM = 20_000
 _CHECK_ROWS = 4096
 
 
-def _sample_in_blocks(program: Program) -> dict[str, dict[float, _Outcome]]:
-    """The samples of the first steps of every variable, evaluated as blocks of points with NumPy.
+class _NotSampled(Exception):
+    """The estimate needs a step that the blocks did not sample."""
+
+
+def _not_sampled(step: float) -> _Outcome:
+    raise _NotSampled
+
+
+def _estimates(program: Program, kinks: list[Value]) -> dict[str, tuple[_Estimate | None, str]]:
+    """Every variable's `finite_difference`, its samples taken in blocks when the program is large enough."""
+    import os
+
+    variables = program.variables
+    sampled: dict[str, dict[float, _Outcome]] = {}
+    if len(variables) * len(program.nodes) >= _BLOCKS_FROM and os.environ.get("EXPRGRAD_POINTS") != "rows":
+        sampled = _sample_in_blocks(program, list(variables), _BLOCK_SHRINKS, kinks)
+    if not sampled:
+        return {name: finite_difference(program, variable, None, kinks) for name, variable in variables.items()}
+    estimates: dict[str, tuple[_Estimate | None, str]] = {}
+    further: list[str] = []
+    for name, variable in variables.items():
+        try:
+            estimates[name] = finite_difference(program, variable, sampled[name], kinks, _not_sampled)
+        except _NotSampled:
+            further.append(name)
+    if further:
+        smaller = _sample_in_blocks(program, further, _SHRINKS[len(_BLOCK_SHRINKS) :], kinks)
+        for name in further:
+            samples = {**sampled[name], **smaller.get(name, {})}
+            estimates[name] = finite_difference(program, variables[name], samples, kinks)
+    return estimates
+
+
+def _sample_in_blocks(
+    program: Program, names: Sequence[str], shrinks: Sequence[float], kinks: list[Value]
+) -> dict[str, dict[float, _Outcome]]:
+    """The samples of the steps `shrinks` of the variables `names`, evaluated as blocks of points with NumPy.
 
     Each row of a block is the point with one variable moved, so a node is computed only on the rows that move one
     of its variables (`BlockEvaluator.forward_near`): a term of a sum of many, on its own variables' rows. The array
     evaluator gives the scalar engine's values bit for bit, so the estimates and verdicts are those of one forward
     pass per point. A row whose values are not all finite is redone by the scalar engine, which gives the exact
-    error (or value). Empty when the program is small (or NumPy is missing, or EXPRGRAD_POINTS=rows): then every
-    sample is a scalar pass.
+    error (or value). Empty when NumPy is missing: then every sample is a scalar pass.
     """
-    import os
-
-    variables = list(program.variables.items())
-    if len(variables) * len(program.nodes) < _BLOCKS_FROM or os.environ.get("EXPRGRAD_POINTS") == "rows":
-        return {}
     try:
         import numpy as np
 
@@ -234,25 +266,22 @@ def _sample_in_blocks(program: Program) -> dict[str, dict[float, _Outcome]]:
         from .vectorized import BlockEvaluator
     except ImportError:
         return {}
-    names = [name for name, _ in variables]
-    evaluator = BlockEvaluator(program, names)
-    kinks = _active_kinks(program)
+    variables = list(program.variables.items())
+    column_of = {name: index for index, (name, _) in enumerate(variables)}
+    evaluator = BlockEvaluator(program, list(column_of))
     position = {id(node): index for index, node in enumerate(program.nodes)}
     kink_inputs = [[position[id(child)] for child in node.inputs] for node in kinks]
     output = program.output_index()
     # The nodes whose values the samples read.
     kept = [output, *(p for inputs in kink_inputs for p in inputs)]
-    # (variable index, its x, the step) for every sample; each takes four rows: x - h, x + h, x - h/2, x + h/2.
-    xs = [node.data for _, node in variables]
-    wanted = [
-        (index, x, step)
-        for index, x in enumerate(xs)
-        for step in (_step(x, shrink) for shrink in _BLOCK_SHRINKS)
-        if step != 0.0
-    ]
+    # (variable's column, its x, the step) for every sample; each takes four rows: x - h, x + h, x - h/2, x + h/2.
+    wanted: list[tuple[int, float, float]] = []
+    for name in names:
+        x = program.variables[name].data
+        wanted += [(column_of[name], x, step) for step in (_step(x, shrink) for shrink in shrinks) if step != 0.0]
     # A block holds a column for each variable it moves and the node values still to be read, which in a long sum
     # are few: far fewer than the program's nodes.
-    held = evaluator.held_at_once(kept) + _CHECK_ROWS // (4 * len(_BLOCK_SHRINKS))
+    held = evaluator.held_at_once(kept) + _CHECK_ROWS // (4 * len(shrinks))
     per_block = max(1, min(_CHECK_ROWS, BLOCK_VALUES // held) // 4)
     at_point = [node.data for node in program.nodes]
     sampled: dict[str, dict[float, _Outcome]] = {name: {} for name in names}
@@ -337,15 +366,15 @@ def check_gradients(
         raise BindingError(f"--expect names {unknown[0]}, which is not a variable of the program")
     evaluation = program.evaluate(bindings)
     at_kink = variables_at_kinks(program)
-    sampled = _sample_in_blocks(program)
     # Found once for the point: per variable, this walk made a check of n variables quadratic.
     kinks = _active_kinks(program)
+    # Each estimate moves only forward-pass data; the gradients it reads stay those of the point.
+    estimates = _estimates(program, kinks)
     results = []
-    for name, variable in program.variables.items():
+    for name in program.variables:
         autodiff = evaluation.gradients[name]
         wanted = expected.get(name)
-        # Each estimate moves only forward-pass data; the gradients it reads stay those of the point.
-        estimate, why_not = finite_difference(program, variable, sampled.get(name), kinks)
+        estimate, why_not = estimates[name]
         problems = []
         if wanted is not None and not _close(autodiff, wanted, rtol, atol):
             problems.append(f"autodiff differs from the expected {wanted!r}")
