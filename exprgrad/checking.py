@@ -208,8 +208,12 @@ def finite_difference(
 # once rounding takes over). The variables that need smaller steps (every one whose gradient is 0 tries them all)
 # get the rest in a second round of blocks.
 _BLOCK_SHRINKS = _SHRINKS[:6]
-# Below this many variables x nodes the one-at-a-time passes take less time than importing NumPy.
-_BLOCKS_FROM = 20_000
+# Blocks cost importing NumPy (about 0.15 s), then one NumPy call per node and block where one forward pass per
+# sample costs a Python operation per node and sample (about 20 samples per variable): with few variables the
+# passes are as fast. Measured on rings of tanh and of products and on chains of 3 to 100 variables, blocks win
+# from about nodes x (variables - 4) = 60,000; they never do with 4 variables or fewer.
+_BLOCKS_FROM = 60_000
+_FEW_VARIABLES = 4
 # Rows in a block of samples. A node that some of a block's rows move costs a few passes over all of them (its mask
 # and its column), and a block moves one more variable every 24 rows: much longer blocks are slower, not faster.
 _CHECK_ROWS = 4096
@@ -223,13 +227,18 @@ def _not_sampled(step: float) -> _Outcome:
     raise _NotSampled
 
 
+def _blocks_pay(program: Program) -> bool:
+    """Whether sampling in blocks saves more time than importing NumPy costs."""
+    return len(program.nodes) * (len(program.variables) - _FEW_VARIABLES) >= _BLOCKS_FROM
+
+
 def _estimates(program: Program, kinks: list[Value]) -> dict[str, tuple[_Estimate | None, str]]:
     """Every variable's `finite_difference`, its samples taken in blocks when the program is large enough."""
     import os
 
     variables = program.variables
     sampled: dict[str, dict[float, _Outcome]] = {}
-    if len(variables) * len(program.nodes) >= _BLOCKS_FROM and os.environ.get("EXPRGRAD_POINTS") != "rows":
+    if _blocks_pay(program) and os.environ.get("EXPRGRAD_POINTS") != "rows":
         sampled = _sample_in_blocks(program, list(variables), _BLOCK_SHRINKS, kinks)
     if not sampled:
         return {name: finite_difference(program, variable, None, kinks) for name, variable in variables.items()}

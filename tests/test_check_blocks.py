@@ -26,9 +26,9 @@ def _both_ways(text: str, point: dict[str, float], monkeypatch: pytest.MonkeyPat
     program = parse(text)
     values = {name: point.get(name, 0.5) for name in program.free_variables}
     results: list[object] = []
-    for path, threshold in (("rows", checking._BLOCKS_FROM), ("blocks", 0)):
+    for path in ("rows", "blocks"):
         monkeypatch.setenv("EXPRGRAD_POINTS", path)
-        monkeypatch.setattr(checking, "_BLOCKS_FROM", threshold)
+        monkeypatch.setattr(checking, "_blocks_pay", lambda program, blocks=path == "blocks": blocks)
         try:
             results.append(check_gradients(program, values, {}))
         except EvaluationError as error:
@@ -86,7 +86,7 @@ def test_a_ring_of_many_variables_is_checked_in_blocks(monkeypatch: pytest.Monke
     n = 300
     text = " + ".join(f"x{i}*tanh(x{(i + 1) % n})" for i in range(n)) + " + relu(z - 5)*x0"
     program = parse(text)
-    assert len(program.variables) * len(program.nodes) >= checking._BLOCKS_FROM
+    assert checking._blocks_pay(program)
     calls: list[object] = []
     original = checking._scalar_sample
 
