@@ -10,7 +10,10 @@ Rows where any value or gradient is not finite are handed back to the caller, wh
 with the scalar engine: that is where domain errors get their exact messages, and where the special cases of the
 scalar rules apply (a zero gradient passes nothing back; 0**0 has slope 0).
 
-NumPy is imported only by this module, which only `--points` uses.
+`check` of a program with many variables evaluates its finite-difference points here too (`forward_near`: rows
+that are one point with one variable moved, each node computed only on the rows that move it).
+
+NumPy is imported only by this module, which only `--points` and `check` use.
 """
 
 from __future__ import annotations
