@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .engine import Value, forward
 from .errors import BindingError, EvaluationError
@@ -152,14 +153,16 @@ def finite_difference(
     variable: Value,
     sampled: dict[float, _Outcome] | None = None,
     kinks: list[Value] | None = None,
+    unsampled: _Sampler | None = None,
 ) -> tuple[_Estimate | None, str]:
     """d(output)/d(variable) estimated from the forward pass alone, or None and why not.
 
     Call it right after a backward pass at the point: which relu and abs nodes matter is read from the gradients.
     The error of each step's estimate is judged both from its two step sizes and against the previous step's
     estimate, so a step too coarse for the function cannot pass itself off as accurate. `sampled` holds outcomes
-    already computed for some steps (in blocks, see `_sample_in_blocks`); other steps are evaluated here. `kinks`
-    are the point's `_active_kinks`, when the caller has them (finding them walks the whole program).
+    already computed for some steps (in blocks, see `_sample_in_blocks`); other steps are evaluated here, one
+    forward pass each, or by `unsampled` when given. `kinks` are the point's `_active_kinks`, when the caller has
+    them (finding them walks the whole program).
     """
     x = variable.data
     if kinks is None:
@@ -175,7 +178,7 @@ def finite_difference(
             break
         sample = known.get(step)
         if sample is None:
-            sample = _scalar_sample(program, variable, x, step, kinks)
+            sample = unsampled(step) if unsampled else _scalar_sample(program, variable, x, step, kinks)
         if isinstance(sample, EvaluationError):
             reason, previous = f"the program is not defined within the step: {sample}", None
             continue
@@ -202,56 +205,109 @@ def finite_difference(
 
 
 # Steps sampled in blocks for every variable at once: a check usually settles within these (the loop above stops
-# once rounding takes over); a variable that needs smaller steps gets them one forward pass at a time.
+# once rounding takes over). The variables that need smaller steps (every one whose gradient is 0 tries them all)
+# get the rest in a second round of blocks.
 _BLOCK_SHRINKS = _SHRINKS[:6]
-# Below this many variables x nodes the one-at-a-time passes take less time than importing NumPy.
-_BLOCKS_FROM = 20_000
+# Blocks cost importing NumPy (about 0.15 s), then one NumPy call per node and block where one forward pass per
+# sample costs a Python operation per node and sample (about 20 samples per variable): with few variables the
+# passes are as fast. Measured on rings of tanh and of products and on chains of 3 to 100 variables, blocks win
+# from about nodes x (variables - 4) = 60,000; they never do with 4 variables or fewer.
+_BLOCKS_FROM = 60_000
+_FEW_VARIABLES = 4
+# Rows in a block of samples. A node that some of a block's rows move costs a few passes over all of them (its mask
+# and its column), and a block moves one more variable every 24 rows: much longer blocks are slower, not faster.
+_CHECK_ROWS = 4096
 
 
-def _sample_in_blocks(program: Program) -> dict[str, dict[float, _Outcome]]:
-    """The samples of the first steps of every variable, evaluated as blocks of points with NumPy.
+class _NotSampled(Exception):
+    """The estimate needs a step that the blocks did not sample."""
 
-    Each row of a block is the point with one variable moved; the array evaluator gives the scalar engine's values
-    bit for bit, so the estimates and verdicts are those of one forward pass per point. A row whose values are not
-    all finite is redone by the scalar engine, which gives the exact error (or value). Empty when the program is
-    small (or NumPy is missing, or EXPRGRAD_POINTS=rows): then every sample is a scalar pass.
-    """
+
+def _not_sampled(step: float) -> _Outcome:
+    raise _NotSampled
+
+
+def _blocks_pay(program: Program) -> bool:
+    """Whether sampling in blocks saves more time than importing NumPy costs."""
+    return len(program.nodes) * (len(program.variables) - _FEW_VARIABLES) >= _BLOCKS_FROM
+
+
+def _estimates(program: Program, kinks: list[Value]) -> dict[str, tuple[_Estimate | None, str]]:
+    """Every variable's `finite_difference`, its samples taken in blocks when the program is large enough."""
     import os
 
-    variables = list(program.variables.items())
-    if len(variables) * len(program.nodes) < _BLOCKS_FROM or os.environ.get("EXPRGRAD_POINTS") == "rows":
-        return {}
+    variables = program.variables
+    sampled: dict[str, dict[float, _Outcome]] = {}
+    if _blocks_pay(program) and os.environ.get("EXPRGRAD_POINTS") != "rows":
+        sampled = _sample_in_blocks(program, list(variables), _BLOCK_SHRINKS, kinks)
+    if not sampled:
+        return {name: finite_difference(program, variable, None, kinks) for name, variable in variables.items()}
+    estimates: dict[str, tuple[_Estimate | None, str]] = {}
+    further: list[str] = []
+    for name, variable in variables.items():
+        try:
+            estimates[name] = finite_difference(program, variable, sampled[name], kinks, _not_sampled)
+        except _NotSampled:
+            further.append(name)
+    if further:
+        smaller = _sample_in_blocks(program, further, _SHRINKS[len(_BLOCK_SHRINKS) :], kinks)
+        for name in further:
+            samples = {**sampled[name], **smaller.get(name, {})}
+            estimates[name] = finite_difference(program, variables[name], samples, kinks)
+    return estimates
+
+
+def _sample_in_blocks(
+    program: Program, names: Sequence[str], shrinks: Sequence[float], kinks: list[Value]
+) -> dict[str, dict[float, _Outcome]]:
+    """The samples of the steps `shrinks` of the variables `names`, evaluated as blocks of points with NumPy.
+
+    Each row of a block is the point with one variable moved, so a node is computed only on the rows that move one
+    of its variables (`BlockEvaluator.forward_near`): a term of a sum of many, on its own variables' rows. The array
+    evaluator gives the scalar engine's values bit for bit, so the estimates and verdicts are those of one forward
+    pass per point. A row whose values are not all finite is redone by the scalar engine, which gives the exact
+    error (or value). Empty when NumPy is missing: then every sample is a scalar pass.
+    """
     try:
         import numpy as np
 
-        from .points import block_rows
+        from .points import BLOCK_VALUES
         from .vectorized import BlockEvaluator
     except ImportError:
         return {}
-    names = [name for name, _ in variables]
-    evaluator = BlockEvaluator(program, names)
-    base = np.array([node.data for _, node in variables])
-    kinks = _active_kinks(program)
+    variables = list(program.variables.items())
+    column_of = {name: index for index, (name, _) in enumerate(variables)}
+    evaluator = BlockEvaluator(program, list(column_of))
     position = {id(node): index for index, node in enumerate(program.nodes)}
     kink_inputs = [[position[id(child)] for child in node.inputs] for node in kinks]
     output = program.output_index()
-    # (variable index, its x, the step) for every sample; each takes four rows: x - h, x + h, x - h/2, x + h/2.
-    wanted = [
-        (index, float(base[index]), step)
-        for index in range(len(variables))
-        for step in (_step(float(base[index]), shrink) for shrink in _BLOCK_SHRINKS)
-        if step != 0.0
-    ]
-    per_block = max(1, block_rows(len(program.nodes), len(names)) // 4)
+    # The nodes whose values the samples read.
+    kept = [output, *(p for inputs in kink_inputs for p in inputs)]
+    # (variable's column, its x, the step) for every sample; each takes four rows: x - h, x + h, x - h/2, x + h/2.
+    wanted: list[tuple[int, float, float]] = []
+    for name in names:
+        x = program.variables[name].data
+        wanted += [(column_of[name], x, step) for step in (_step(x, shrink) for shrink in shrinks) if step != 0.0]
+    # A block holds a column for each variable it moves and the node values still to be read, which in a long sum
+    # are few: far fewer than the program's nodes.
+    held = evaluator.held_at_once(kept) + _CHECK_ROWS // (4 * len(shrinks))
+    per_block = max(1, min(_CHECK_ROWS, BLOCK_VALUES // held) // 4)
+    at_point = [node.data for node in program.nodes]
     sampled: dict[str, dict[float, _Outcome]] = {name: {} for name in names}
     for start in range(0, len(wanted), per_block):
         part = wanted[start : start + per_block]
-        block = np.tile(base, (4 * len(part), 1))
+        rows = 4 * len(part)
+        moved: dict[int, tuple[Any, Any]] = {}
         for row, (index, x, step) in enumerate(part):
-            block[4 * row : 4 * row + 4, index] = (x - step, x + step, x - step / 2, x + step / 2)
-        data, suspect = evaluator.forward(block)
-        outputs = np.broadcast_to(data[output], (len(block),)).tolist()
-        kink_values = [[np.broadcast_to(data[p], (len(block),)).tolist() for p in inputs] for inputs in kink_inputs]
+            if index not in moved:
+                moved[index] = (np.zeros(rows, dtype=bool), np.full(rows, x))
+            where, column = moved[index]
+            where[4 * row : 4 * row + 4] = True
+            column[4 * row : 4 * row + 4] = (x - step, x + step, x - step / 2, x + step / 2)
+        values, suspect = evaluator.forward_near(rows, at_point, moved, kept)
+        read = {p: np.broadcast_to(value, (rows,)).tolist() for p, value in zip(kept, values, strict=True)}
+        outputs = read[output]
+        kink_values = [[read[p] for p in inputs] for inputs in kink_inputs]
         unsure = suspect.tolist()
         for row, (index, x, step) in enumerate(part):
             name, variable = variables[index]
@@ -319,15 +375,15 @@ def check_gradients(
         raise BindingError(f"--expect names {unknown[0]}, which is not a variable of the program")
     evaluation = program.evaluate(bindings)
     at_kink = variables_at_kinks(program)
-    sampled = _sample_in_blocks(program)
     # Found once for the point: per variable, this walk made a check of n variables quadratic.
     kinks = _active_kinks(program)
+    # Each estimate moves only forward-pass data; the gradients it reads stay those of the point.
+    estimates = _estimates(program, kinks)
     results = []
-    for name, variable in program.variables.items():
+    for name in program.variables:
         autodiff = evaluation.gradients[name]
         wanted = expected.get(name)
-        # Each estimate moves only forward-pass data; the gradients it reads stay those of the point.
-        estimate, why_not = finite_difference(program, variable, sampled.get(name), kinks)
+        estimate, why_not = estimates[name]
         problems = []
         if wanted is not None and not _close(autodiff, wanted, rtol, atol):
             problems.append(f"autodiff differs from the expected {wanted!r}")

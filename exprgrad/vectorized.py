@@ -10,13 +10,16 @@ Rows where any value or gradient is not finite are handed back to the caller, wh
 with the scalar engine: that is where domain errors get their exact messages, and where the special cases of the
 scalar rules apply (a zero gradient passes nothing back; 0**0 has slope 0).
 
-NumPy is imported only by this module, which only `--points` uses.
+`check` of a program with many variables evaluates its finite-difference points here too (`forward_near`: rows
+that are one point with one variable moved, each node computed only on the rows that move it).
+
+NumPy is imported only by this module, which only `--points` and `check` use.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -251,6 +254,7 @@ class BlockEvaluator:
         self.output = program.output_index()
         position = {id(node): index for index, node in enumerate(nodes)}
         self.gradient_positions = [position[id(node)] for node in program.variables.values()]
+        self._plan: tuple[tuple[int, ...], list[list[int]], int] | None = None
 
     def forward(self, block: Array) -> tuple[list[Any], Array]:
         """Every node's values over a block (an array, or a NumPy scalar where it is constant), and the rows where
@@ -272,6 +276,101 @@ class BlockEvaluator:
                 data[index] = result
                 suspect |= ~np.isfinite(result)
         return data, suspect
+
+    def forward_near(
+        self, rows: int, base: Sequence[float], moved: Mapping[int, tuple[Array, Array]], kept: Sequence[int]
+    ) -> tuple[list[Any], Array]:
+        """`forward` over `rows` rows that are one point with a few columns moved, computing each node only on the
+        rows where it can differ from the point; the values of the `kept` nodes, and the rows that are not finite.
+
+        `base` holds every node's value at the point (the scalar engine's, which the array evaluator reproduces bit
+        for bit). `moved` maps a column to the rows where it differs from the point and its values on every row;
+        the other columns are the point's. A node can differ only where one of its inputs does: it is computed on
+        those rows alone and takes its `base` value on the others, or stays a NumPy scalar when nothing moved it.
+        The values are `forward`'s to the last bit, and only computed rows can become non-finite. A node's values
+        are dropped after their last use, so a block holds at most `held_at_once(kept)` of them.
+        """
+        nodes: list[Value] = self.program.nodes
+        released, _ = self._release_plan(tuple(kept))
+        suspect = np.zeros(rows, dtype=bool)
+        if not np.isfinite(base).all():
+            suspect[:] = True  # the point itself is not finite: let the scalar engine say why, row by row
+        data: list[Any] = [None] * len(nodes)
+        # For each node that moved: the rows where it may differ from the point, as a mask (`everywhere` for all
+        # rows) and as their positions (None for all rows).
+        everywhere = np.ones(rows, dtype=bool)
+        changed: list[Array | None] = [None] * len(nodes)
+        taken: list[Array | None] = [None] * len(nodes)
+        math_ = self.math
+        with np.errstate(all="ignore"):
+            for index, node in enumerate(nodes):
+                op = node.op
+                if op is None:
+                    column = self.leaf_column[index]
+                    entry = moved.get(column) if column is not None else None
+                    if entry is None:
+                        data[index] = np.float64(base[index])
+                    else:
+                        changed[index], data[index] = entry
+                        taken[index] = np.flatnonzero(entry[0])
+                else:
+                    inputs = self.inputs[index]
+                    where: Array | None = None
+                    source = -1  # the input whose rows are this node's, when they are one input's
+                    for i in inputs:
+                        other = changed[i]
+                        if other is None or other is where or where is everywhere:
+                            continue
+                        if where is None or other is everywhere:
+                            where, source = other, i
+                        else:
+                            where, source = where | other, -1
+                    if where is None:
+                        data[index] = np.float64(base[index])
+                    else:
+                        positions = taken[source] if source >= 0 else np.flatnonzero(where)
+                        if positions is None or len(positions) == rows:
+                            # Unmoved inputs are the point's scalars, which broadcast like the columns they stand for.
+                            result = op.over(math_, *[data[i] for i in inputs])
+                            suspect |= ~np.isfinite(result)
+                            where, positions = everywhere, None
+                        else:
+                            part = op.over(
+                                math_, *[data[i] if changed[i] is None else data[i][positions] for i in inputs]
+                            )
+                            result = np.full(rows, base[index])
+                            result[positions] = part
+                            suspect[positions] |= ~np.isfinite(part)
+                        data[index], changed[index], taken[index] = result, where, positions
+                for i in released[index]:
+                    data[i] = changed[i] = taken[i] = None
+        return [data[i] for i in kept], suspect
+
+    def held_at_once(self, kept: Sequence[int]) -> int:
+        """The most node values `forward_near` holds at one time, keeping `kept`: what its memory grows with."""
+        return self._release_plan(tuple(kept))[1]
+
+    def _release_plan(self, kept: tuple[int, ...]) -> tuple[list[list[int]], int]:
+        """For each node, the nodes whose values are not needed after it; and the most values alive at once."""
+        if self._plan is None or self._plan[0] != kept:
+            count = len(self.inputs)
+            last_read = list(range(count))
+            for index, reads in enumerate(self.inputs):
+                for i in reads:
+                    last_read[i] = index
+            for i in kept:
+                last_read[i] = count
+            released: list[list[int]] = [[] for _ in range(count)]
+            for i, last in enumerate(last_read):
+                if last < count:
+                    released[last].append(i)
+            alive = most = 0
+            for index in range(count):
+                alive += 1
+                most = max(most, alive)
+                alive -= len(released[index])
+            self._plan = (kept, released, most)
+        return self._plan[1], self._plan[2]
 
     def evaluate(self, block: Array) -> tuple[Array, list[Array], Array]:
         """(values, one column of gradients per variable, rows that must be redone by the scalar engine) for a block.
