@@ -86,6 +86,7 @@ class Op:
         "domain",
         "formulas",
         "forward",
+        "gate",
         "name",
         "notation",
         "over",
@@ -111,6 +112,7 @@ class Op:
         conventions: tuple[Convention, ...] = (),
         aliases: tuple[str, ...] = (),
         steps: tuple[tuple[Op, tuple[int, ...]], ...] = (),
+        gate: Callable[[float], bool] | None = None,
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -130,6 +132,9 @@ class Op:
         # A composition of other ops (an op with more inputs than a node has slots): each step is an op and the
         # positions of its inputs, counting the call's arguments first and then the earlier steps' results.
         self.steps = steps
+        # A lazy op (when, unless): given its first input's value, whether its second input is used. Where it is
+        # not, the node is 0 and the second input is never read, so a failure there is no failure of the program.
+        self.gate = gate
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -366,6 +371,26 @@ def _clamp_max(x: float, high: float) -> float:
     return x if x <= high else high
 
 
+def _when(condition: float, chosen: float) -> float:
+    return chosen if condition != 0.0 else 0.0
+
+
+def _unless(condition: float, chosen: float) -> float:
+    return chosen if condition == 0.0 else 0.0
+
+
+def _is_nonzero(condition: float) -> bool:
+    return condition != 0.0
+
+
+def _is_zero(condition: float) -> bool:
+    return condition == 0.0
+
+
+def _where(condition: float, yes: float, no: float) -> float:
+    return yes if condition != 0.0 else no
+
+
 def _pow_base_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
     if m.is_constant_zero(y):
         # x**0 is the constant 1 (at x = 0 too), so its slope is 0; y * x**(y - 1) would divide by zero there.
@@ -434,6 +459,7 @@ def _op(
     domain: str = "",
     conventions: tuple[Convention, ...] = (),
     aliases: tuple[str, ...] = (),
+    gate: Callable[[float], bool] | None = None,
 ) -> Op:
     # A Value has two input slots (exprgrad.engine): an op of three inputs is a composition (see CLAMP).
     if len(partials) not in (1, 2) or len(parameters) != len(partials):
@@ -451,6 +477,7 @@ def _op(
         domain=domain or f"every {', '.join(parameters)}",
         conventions=conventions,
         aliases=aliases,
+        gate=gate,
     )
 
 
@@ -463,6 +490,7 @@ def _call(
     domain: str = "",
     conventions: tuple[Convention, ...] = (),
     aliases: tuple[str, ...] = (),
+    gate: Callable[[float], bool] | None = None,
 ) -> Op:
     """A function op, written `name(...)`, computed over a namespace by the namespace's member of the same name."""
 
@@ -481,6 +509,7 @@ def _call(
         domain=domain,
         conventions=conventions,
         aliases=aliases,
+        gate=gate,
     )
 
 
@@ -786,6 +815,58 @@ CLAMP: Final = Op(
     steps=((CLAMP_MIN, (0, 1)), (CLAMP_MAX, (3, 2))),
 )
 
+# -- choice: where(c, a, b) is a where c is not 0, else b, and only the chosen one is computed --------------------
+# A node has two inputs, so where is three nodes: when(c, a) + unless(c, b). Each of the two is lazy (its `gate`):
+# where it is 0 its second input is not read, and a failure there (log of a negative number) is no error. Their
+# slope in c is 0 (a jump where c crosses 0, as step's); in the chosen input it is 1, written with `where` over the
+# namespace, which picks a plain number for floats and Values so that nothing is differentiated into the other one.
+WHEN: Final = _call(
+    "when",
+    _when,
+    (lambda m, x, y, o: 0.0, "0"),
+    (lambda m, x, y, o: m.where(x, 1.0, 0.0), "when(x, 1)"),
+    description="a where c is not 0, else 0 (a is computed only where c is not 0)",
+    parameters=("c", "a"),
+    domain="every c, a (a is needed only where c != 0)",
+    conventions=(Convention("x == 0", "d/dc = 0 (a jump)", _at_zero, _sign_piece, jumps=(0,)),),
+    gate=_is_nonzero,
+)
+UNLESS: Final = _call(
+    "unless",
+    _unless,
+    (lambda m, x, y, o: 0.0, "0"),
+    (lambda m, x, y, o: m.where(x, 0.0, 1.0), "unless(x, 1)"),
+    description="b where c is 0, else 0 (b is computed only where c is 0)",
+    parameters=("c", "b"),
+    domain="every c, b (b is needed only where c == 0)",
+    conventions=(Convention("x == 0", "d/dc = 0 (a jump)", _at_zero, _sign_piece, jumps=(0,)),),
+    gate=_is_zero,
+)
+WHERE: Final = Op(
+    "where",
+    "where",
+    CALL,
+    _where,
+    lambda m, c, a, b: m.where(c, a, b),
+    (),
+    (),
+    description="a where c is not 0, else b; only the chosen one is computed: when(c, a) + unless(c, b), three nodes",
+    parameters=("c", "a", "b"),
+    domain="every c, a, b (a is needed only where c != 0, b only where c == 0)",
+    conventions=(
+        Convention(
+            "c == 0",
+            "d/dc = 0 (a jump), d/da = 0, d/db = 1 (the node is unless(c, b))",
+            lambda c, a, b: c == 0.0,
+            lambda c, a, b: sign(c),
+            jumps=(0,),
+        ),
+    ),
+    steps=((WHEN, (0, 1)), (UNLESS, (0, 2)), (ADD, (3, 4))),
+)
+# The ops whose second input is needed only at some values of the first.
+GATES: Final = (WHEN, UNLESS)
+
 # -- activations ----------------------------------------------------------------------------------------------
 SIGMOID: Final = _call(
     "sigmoid",
@@ -910,6 +991,9 @@ ALL_OPS: Final[tuple[Op, ...]] = (
     CLAMP_MIN,
     CLAMP_MAX,
     CLAMP,
+    WHEN,
+    UNLESS,
+    WHERE,
     SIGMOID,
     RELU,
     LEAKY_RELU,

@@ -4,6 +4,7 @@ and messages agree. Nodes are read through their label, op, inputs and data only
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Protocol
@@ -123,3 +124,14 @@ def with_labels(node: Node, formula: str) -> str:
         return name if bracketed else wrap(name)
 
     return re.sub(_PLACEHOLDER, substitute, formula)
+
+
+def defined(x: float) -> float | None:
+    """A node's value for JSON: None where it was not evaluated (NaN: only a `where` branch not chosen needed it,
+    and computing it failed)."""
+    return None if math.isnan(x) else x
+
+
+def data_text(x: float) -> str:
+    """A node's value for CSV and TSV: its repr, or empty where it was not evaluated (see `defined`)."""
+    return "" if math.isnan(x) else repr(x)

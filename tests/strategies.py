@@ -155,6 +155,15 @@ def _binary(left: Expr, right: Expr, kind: str) -> Expr:
         "leaky_relu": Expr(
             f"leaky_relu({a}, {b})", sympy.Piecewise((left.sym, left.sym > 0), (right.sym * left.sym, True))
         ),
+        # Lazy choices whose branch not chosen fails where it is not chosen: log and sqrt of a value <= 0.
+        "where": Expr(
+            f"where(step({a}), log({a}), {b})", sympy.Piecewise((sympy.log(left.sym), left.sym > 0), (right.sym, True))
+        ),
+        "when": Expr(
+            f"when(step({b}), sqrt({b})*({a}))",
+            sympy.Piecewise((sympy.sqrt(right.sym) * left.sym, right.sym > 0), (0, True)),
+        ),
+        "unless": Expr(f"unless(step({a}), {b})", sympy.Piecewise((0, left.sym > 0), (right.sym, True))),
     }
     return table[kind]
 
@@ -167,7 +176,7 @@ UNARY_KINDS = (
 )
 BINARY_KINDS = (
     *("add", "sub", "mul", "div", "pow", "pow()", "atan2", "hypot", "min", "max", "clamp_min", "clamp_max"),
-    "leaky_relu",
+    *("leaky_relu", "where", "when", "unless"),
 )
 
 
