@@ -94,6 +94,7 @@ class Op:
         "partials",
         "steps",
         "symbol",
+        "unbounded",
     )
 
     def __init__(
@@ -113,6 +114,7 @@ class Op:
         aliases: tuple[str, ...] = (),
         steps: tuple[tuple[Op, tuple[int, ...]], ...] = (),
         gate: Callable[[float], bool] | None = None,
+        unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -135,6 +137,11 @@ class Op:
         # A lazy op (when, unless): given its first input's value, whether its second input is used. Where it is
         # not, the node is 0 and the second input is never read, so a failure there is no failure of the program.
         self.gate = gate
+        # Whether the partial of input `slot` can be infinite or undefined where the op itself is defined (sqrt's
+        # at 0), given the inputs that are constants (None for one that varies). eval passes nothing back through
+        # a gradient of 0, so 0 times such a partial is 0; generated code multiplies, so `exprgrad diff` writes such
+        # a chain-rule term guarded, `when(g, g*p)`. A registry test finds every such partial by sampling.
+        self.unbounded = unbounded or _bounded
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -145,6 +152,25 @@ class Op:
             if convention.kink and convention.holds(*values):
                 return convention
         return None
+
+
+def _bounded(slot: int, constants: tuple[float | None, ...]) -> bool:
+    return False
+
+
+def _unbounded_at(*slots: int) -> Callable[[int, tuple[float | None, ...]], bool]:
+    def unbounded(slot: int, constants: tuple[float | None, ...]) -> bool:
+        return slot in slots
+
+    return unbounded
+
+
+def _pow_unbounded(slot: int, constants: tuple[float | None, ...]) -> bool:
+    # y * x**(y - 1) is infinite at x = 0 for 0 < y < 1 (and y = 0 is special-cased to 0); d/dy fails at x <= 0.
+    x, y = constants
+    if slot == 0:
+        return y is None or 0.0 < y < 1.0
+    return x is None or x <= 0.0
 
 
 def _finite(value: float, what: str) -> float:
@@ -460,6 +486,7 @@ def _op(
     conventions: tuple[Convention, ...] = (),
     aliases: tuple[str, ...] = (),
     gate: Callable[[float], bool] | None = None,
+    unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
 ) -> Op:
     # A Value has two input slots (exprgrad.engine): an op of three inputs is a composition (see CLAMP).
     if len(partials) not in (1, 2) or len(parameters) != len(partials):
@@ -478,6 +505,7 @@ def _op(
         conventions=conventions,
         aliases=aliases,
         gate=gate,
+        unbounded=unbounded,
     )
 
 
@@ -491,6 +519,7 @@ def _call(
     conventions: tuple[Convention, ...] = (),
     aliases: tuple[str, ...] = (),
     gate: Callable[[float], bool] | None = None,
+    unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
 ) -> Op:
     """A function op, written `name(...)`, computed over a namespace by the namespace's member of the same name."""
 
@@ -510,6 +539,7 @@ def _call(
         conventions=conventions,
         aliases=aliases,
         gate=gate,
+        unbounded=unbounded,
     )
 
 
@@ -567,10 +597,14 @@ POW: Final = _op(
     INFIX,
     _pow,
     lambda m, x, y: m.pow(x, y),
-    (_pow_base_partial, "y * x**(y - 1)"),
-    (_pow_exponent_partial, "out * log(x)"),
+    # At x = 0 with y = 0 eval takes 0 (x**0 is 1 at x = 0 too): `when(y, ...)` says so there, and only there.
+    (_pow_base_partial, "when(max(abs(x), abs(y)), y * x**(y - 1))"),
+    # d/dy is 0 at x = 0 (eval's convention); the sqrt(x) there is 0 too, and differentiating it in x fails for
+    # y <= 1 as eval's mixed second derivative does (it is infinite), so `diff --order 2` refuses where eval does.
+    (_pow_exponent_partial, "when(x, out * log(x)) + unless(x, unless(step(y - 1), sqrt(x)))"),
     description="x to the power y (also written x**y and x^y)",
     parameters=_XY,
+    unbounded=_pow_unbounded,
     domain="x > 0; x == 0 with y >= 0; x < 0 with whole y",
     conventions=(
         Convention(
@@ -634,6 +668,7 @@ SQRT: Final = _call(
     (lambda m, x, o: 0.5 / o, "1 / (2*out)"),
     description="the square root",
     domain="x >= 0 (no derivative at 0: a math error)",
+    unbounded=_unbounded_at(0),
 )
 CBRT: Final = _call(
     "cbrt",
@@ -641,6 +676,7 @@ CBRT: Final = _call(
     (lambda m, x, o: 1.0 / (3.0 * (o * o)), "1 / (3 * out**2)"),
     description="the real cube root",
     domain="every x (no derivative at 0: a math error)",
+    unbounded=_unbounded_at(0),
 )
 HYPOT: Final = _call(
     "hypot",
@@ -650,6 +686,7 @@ HYPOT: Final = _call(
     description="sqrt(x**2 + y**2) without overflow",
     parameters=_XY,
     domain="every x, y (no derivative at (0, 0): a math error)",
+    unbounded=_unbounded_at(0, 1),
 )
 
 # -- trigonometric and hyperbolic --------------------------------------------------------------------------------
@@ -662,6 +699,7 @@ ASIN: Final = _call(
     (lambda m, x, o: 1.0 / m.sqrt((1.0 - x) * (1.0 + x)), "1 / sqrt((1 - x) * (1 + x))"),
     description="the inverse sine, in [-pi/2, pi/2]",
     domain="-1 <= x <= 1 (no derivative at -1 and 1: a math error)",
+    unbounded=_unbounded_at(0),
 )
 ACOS: Final = _call(
     "acos",
@@ -669,6 +707,7 @@ ACOS: Final = _call(
     (lambda m, x, o: -1.0 / m.sqrt((1.0 - x) * (1.0 + x)), "-1 / sqrt((1 - x) * (1 + x))"),
     description="the inverse cosine, in [0, pi]",
     domain="-1 <= x <= 1 (no derivative at -1 and 1: a math error)",
+    unbounded=_unbounded_at(0),
 )
 ATAN: Final = _call(
     "atan",
@@ -679,8 +718,9 @@ ATAN: Final = _call(
 ATAN2: Final = _call(
     "atan2",
     math.atan2,
-    (_atan2_partial(first=True), "y / hypot(x, y) / hypot(x, y)"),
-    (_atan2_partial(first=False), "-x / hypot(x, y) / hypot(x, y)"),
+    # hypot(x, y) is 0 only at the origin, where both are 0 (eval's convention).
+    (_atan2_partial(first=True), "when(hypot(x, y), y / hypot(x, y) / hypot(x, y))"),
+    (_atan2_partial(first=False), "when(hypot(x, y), -x / hypot(x, y) / hypot(x, y))"),
     description="the angle of the point (x, y) from the x axis, in [-pi, pi]",
     parameters=("y", "x"),
     domain="every y, x (atan2(0, 0) = 0)",
@@ -711,6 +751,7 @@ ACOSH: Final = _call(
     (lambda m, x, o: 1.0 / (m.sqrt(x - 1.0) * m.sqrt(x + 1.0)), "1 / (sqrt(x - 1) * sqrt(x + 1))"),
     description="the inverse hyperbolic cosine, >= 0",
     domain="x >= 1 (no derivative at 1: a math error)",
+    unbounded=_unbounded_at(0),
 )
 ATANH: Final = _call(
     "atanh",

@@ -16,7 +16,7 @@ from .. import ops
 from ..ops import Op
 from .document import Document, ascii_spelling
 from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
+from .layout import ATOM, Written, call, choice, flatten, infix, prefix_minus, signed_number
 
 # How each op is written: a <math.h> function, a helper below, or None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -30,6 +30,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "eg_relu", "leaky_relu": "eg_leaky_relu", "elu": "eg_elu", "softplus": "eg_softplus",
     "log_sigmoid": "eg_log_sigmoid", "silu": "eg_silu", "gelu": "eg_gelu", "softsign": "eg_softsign",
     "erf": "erf", "erfc": "erfc",
+    "when": None, "unless": None, "where": None,
 }  # fmt: skip
 
 # Helpers written from the registry's forward functions, with the same comparisons (ties, zeros, kinks).
@@ -296,7 +297,9 @@ class CWriter:
 def write_operation(
     op: Op, operands: Sequence[Written], spelling: dict[str, str | None], helpers: dict[str, str], used: set[str]
 ) -> Written:
-    """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call."""
+    """`op` in C-like syntax: `+ - * /` and unary minus as operators, `where` as `?:`, everything else a call."""
+    if op.gate is not None or op is ops.WHERE:
+        return choice(op, operands, "c")
     spelled = spelling[op.name]
     if spelled is None:
         if op is ops.NEG:

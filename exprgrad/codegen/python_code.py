@@ -15,7 +15,7 @@ from .. import ops
 from ..ops import Op
 from .document import Document, ascii_spelling
 from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
+from .layout import ATOM, Written, call, choice, flatten, infix, prefix_minus, signed_number
 
 # How each op is written: the function called (a `math` function, or a helper below), None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -29,6 +29,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "clamp": "_clamp", "sigmoid": "_sigmoid", "relu": "_relu", "leaky_relu": "_leaky_relu", "elu": "_elu",
     "softplus": "_softplus", "log_sigmoid": "_log_sigmoid", "silu": "_silu", "gelu": "_gelu",
     "softsign": "_softsign", "erf": "math.erf", "erfc": "math.erfc",
+    "when": None, "unless": None, "where": None,
 }  # fmt: skip
 
 # Helpers, written from the registry's forward functions; each is emitted once, only when the code calls it.
@@ -152,6 +153,8 @@ class PythonWriter:
     spelling: dict[str, str | None] = SPELLING
     helpers: dict[str, str] = HELPERS
     needs: dict[str, tuple[str, ...]] = NEEDS
+    # How `where` and its halves are written (`layout.choice`).
+    choice_style = "python"
 
     def __init__(self) -> None:
         self.used: set[str] = set()
@@ -169,6 +172,8 @@ class PythonWriter:
         return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
+        if op.gate is not None or op is ops.WHERE:
+            return choice(op, operands, self.choice_style)
         spelled = self.spelling[op.name]
         if op is ops.POW and _whole_number(operands[1]):
             # A whole constant exponent: `**` is C's pow, as math.pow is, and cannot fail but by overflow.
