@@ -597,11 +597,14 @@ POW: Final = _op(
     INFIX,
     _pow,
     lambda m, x, y: m.pow(x, y),
-    # At x = 0 with y = 0 eval takes 0 (x**0 is 1 at x = 0 too): `when(y, ...)` says so there, and only there.
-    (_pow_base_partial, "when(max(abs(x), abs(y)), y * x**(y - 1))"),
-    # d/dy is 0 at x = 0 (eval's convention); the sqrt(x) there is 0 too, and differentiating it in x fails for
-    # y <= 1 as eval's mixed second derivative does (it is infinite), so `diff --order 2` refuses where eval does.
-    (_pow_exponent_partial, "when(x, out * log(x)) + unless(x, unless(step(y - 1), sqrt(x)))"),
+    # At x = y = 0 eval takes d/dx = 0 (x**0 is 1 at x = 0 too), and d/dy = 0 at x = 0. The sqrt(x) added at
+    # x = 0 for 0 <= y <= 1 is 0 as well; differentiating it in x fails, as eval's Hessian refuses there (the
+    # mixed second derivative is infinite), so `exprgrad diff --order 2` refuses where eval does.
+    (
+        _pow_base_partial,
+        "when(max(abs(x), abs(y)), y * x**(y - 1)) + unless(x, unless(step(-y) + step(y - 1), sqrt(x)))",
+    ),
+    (_pow_exponent_partial, "when(x, out * log(x)) + unless(x, unless(step(-y) + step(y - 1), sqrt(x)))"),
     description="x to the power y (also written x**y and x^y)",
     parameters=_XY,
     unbounded=_pow_unbounded,

@@ -231,6 +231,7 @@ class CWriter:
     helpers: dict[str, str] = HELPERS
     repeat_calls = False
     keeps_statements = False
+    lazy_statements = False
 
     def __init__(self) -> None:
         self.used: set[str] = set()

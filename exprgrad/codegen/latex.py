@@ -129,6 +129,7 @@ class LatexWriter:
     reserved: frozenset[str] = frozenset()
     repeat_calls = True
     keeps_statements = False
+    lazy_statements = False
 
     def is_identifier(self, name: str) -> bool:
         return name.isidentifier()

@@ -165,6 +165,17 @@ class Layout:
                 counter += 1
                 name = temporary(counter)
             self.name[index] = name
+        # Named nodes needed only where a lazy node (`when`, `unless`) chooses them: the results need every input
+        # of every node they need, except a lazy node's second.
+        always = [False] * len(graph)
+        for _, node in results:
+            always[node] = True
+        for index in range(len(graph) - 1, -1, -1):
+            op = graph.op[index]
+            if always[index] and op is not None:
+                for child in args[index][:1] if op.gate is not None else args[index]:
+                    always[child] = True
+        self.conditional = {index for index in self.name if not always[index]}
         # Statements: (name, node); a result whose node has another name (or is a leaf) is an alias statement.
         self.statements = self._in_reading_order(results)
         self.aliases = [(name, node) for name, node in results if self.name.get(node) != name]

@@ -62,6 +62,7 @@ class NumpyWriter(PythonWriter):
     helpers = HELPERS
     needs = NEEDS
     choice_style = "numpy"
+    lazy_statements = False
 
     def document(self, document: Document) -> str:
         return python_module(self, document, arrays=True)

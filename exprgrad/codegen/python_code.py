@@ -150,6 +150,7 @@ class PythonWriter:
     reserved: frozenset[str] = RESERVED
     repeat_calls = False
     keeps_statements = False
+    lazy_statements = True
     spelling: dict[str, str | None] = SPELLING
     helpers: dict[str, str] = HELPERS
     needs: dict[str, tuple[str, ...]] = NEEDS
@@ -204,6 +205,8 @@ def _whole_number(operand: Written) -> bool:
 def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> str:
     """The module text shared by the Python (floats) and NumPy (`arrays`) targets."""
     helpers = [writer.helpers[name] for name in helper_closure(writer.used, writer.needs)]
+    if document.lazy:
+        helpers.insert(0, _LAZY)
     parameters = []
     for name, spelled in document.variables.items():
         default = document.defaults.get(name)
@@ -257,7 +260,10 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         lines.append(f"        shape = np.broadcast_shapes({shapes})")
     else:
         lines.append("    try:")
-    lines += [f"        {name} = {flatten(rope)}" for name, (rope, _) in document.statements]
+    for name, (rope, _) in document.statements:
+        # A statement needed only behind a `where` branch is computed when first read: it may fail elsewhere.
+        text = f"_Lazy(lambda: {flatten(rope)})" if name in document.lazy else flatten(rope)
+        lines.append(f"        {name} = {text}")
     if not arrays:
         lines.append("    except ZeroDivisionError:")
         lines.append('        raise ValueError("division by zero") from None')
@@ -266,6 +272,18 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         lines.append('        raise ValueError("power overflows (the result does not fit in a float)") from None')
     lines.append(f"    return {returned}")
     return "\n".join(lines) + "\n"
+
+
+# A statement needed only behind a `where` branch: computed when first read, so it fails only where it is chosen.
+_LAZY: Final = """class _Lazy:
+    def __init__(self, compute):
+        self.compute = compute
+
+    def __call__(self):
+        if self.compute is not None:
+            self.value = self.compute()
+            self.compute = None
+        return self.value"""
 
 
 def _renamed_arguments(document: Document) -> list[str]:
