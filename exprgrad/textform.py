@@ -119,8 +119,9 @@ def with_labels(node: Node, formula: str) -> str:
 
     def substitute(match: re.Match[str]) -> str:
         name = names[match.group(1)]
-        # Already alone in parentheses, as a function's argument: log(x) becomes log(a + b), not log((a + b)).
-        bracketed = formula[match.start() - 1 : match.start()] == "(" and formula[match.end() : match.end() + 1] == ")"
+        # A whole argument of a call: log(x) becomes log(a + b), and when(x, 1) when(a + b, 1), not log((a + b)).
+        before, after = formula[: match.start()], formula[match.end() :]
+        bracketed = before.endswith(("(", ", ")) and after.startswith((")", ","))
         return name if bracketed else wrap(name)
 
     return re.sub(_PLACEHOLDER, substitute, formula)
