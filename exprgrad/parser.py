@@ -258,7 +258,7 @@ class _GraphBuilder:
             return self._report(f"{name} takes {op.arity} argument{plural}, got {len(arguments)}", start)
         # Each argument is a Span: its node first.
         inputs = tuple(argument[0] for argument in arguments)
-        if op.gate is not None or any(step.gate is not None for step, _ in op.steps):
+        if op.gate is not None or (op.steps and any(step.gate is not None for step, _ in op.steps)):
             self.lazy = True
         if op.steps:
             return self._composition(op, inputs, start, closing.end())

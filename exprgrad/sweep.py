@@ -88,7 +88,11 @@ def reverse_sweep(
                     continue
                 local = op.partials[slot](m, *values, data[index])
                 term = grad if _is_one(local) else grad * local
-                if not _is_zero(local):
+                # A partial that is the plain number 0 (a step's, or a lazy node's input not chosen) passes nothing: for
+                # Values the input's gradient stays the constant it was, so nothing behind a `where` branch not
+                # chosen, whose values may be undefined, is differentiated. For floats and arrays adding 0 changes
+                # no number.
+                if type(local) is not float or local != 0.0:
                     previous = grads[position]
                     grads[position] = term if previous is None else previous + term
                 if observe is not None:
@@ -102,10 +106,3 @@ def _is_one(x: Any) -> bool:
     # A partial that is the plain number 1 (a sum's) leaves the gradient as it is: no node for Values, and
     # grad * 1.0 is grad exactly for floats and arrays.
     return type(x) is float and x == 1.0
-
-
-def _is_zero(x: Any) -> bool:
-    # A partial that is the plain number 0 (a step's, or the input a lazy node did not choose) passes nothing: for
-    # Values the input's gradient stays the constant it was, so nothing behind an unchosen `where` branch, whose
-    # values may be undefined, is differentiated. For floats and arrays adding 0 changes no number.
-    return type(x) is float and x == 0.0
