@@ -86,11 +86,16 @@ def run_numpy(code: Generated, point: Point) -> Results:
     function = load_python(code).f
     value, first, *rest = function(**{name: np.array([value]) for name, value in _arguments(code, point).items()})
     second = rest[0] if rest else {}
+
+    def number(x: Any) -> float:
+        # A program without variables gives plain numbers: the arguments' broadcast shape is ().
+        return float(np.asarray(x).reshape(-1)[0])
+
     return _finite_or_none(
         (
-            float(value[0]),
-            {v: float(d[0]) for v, d in first.items()},
-            {r: {c: float(x[0]) for c, x in row.items()} for r, row in second.items()},
+            number(value),
+            {v: number(d) for v, d in first.items()},
+            {r: {c: number(x) for c, x in row.items()} for r, row in second.items()},
         )
     )
 
