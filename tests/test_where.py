@@ -226,3 +226,11 @@ def test_lazy_forward_keeps_the_eager_message_and_order() -> None:
         forward(program.nodes)
     with pytest.raises(EvaluationError, match="log"):
         program.forward()
+
+
+def test_nothing_is_differentiated_twice_behind_a_zero_partial() -> None:
+    """eval's Hessian, like diff's, does not enter a node behind a partial that is the number 0 (step's here)."""
+    program = parse("y*step(sqrt(x))")
+    assert program.hessian({"x": 0.0, "y": 1.0}) == {"y": {"y": 0.0, "x": 0.0}, "x": {"y": 0.0, "x": 0.0}}
+    with pytest.raises(EvaluationError, match="cannot differentiate twice"):
+        parse("y*sqrt(x)").hessian({"x": 0.0, "y": 1.0})
