@@ -249,6 +249,9 @@ class CWriter:
         return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
+        if op.gate is not None or op is ops.WHERE:
+            # `c != 0.0 ? a : b`: only the branch chosen is computed. 0 as this target writes it.
+            return choice(op, operands, "c", flatten(self.number(0.0)[0]))
         return write_operation(op, operands, self.spelling, self.helpers, self.used)
 
     def document(self, document: Document) -> str:
@@ -298,9 +301,8 @@ class CWriter:
 def write_operation(
     op: Op, operands: Sequence[Written], spelling: dict[str, str | None], helpers: dict[str, str], used: set[str]
 ) -> Written:
-    """`op` in C-like syntax: `+ - * /` and unary minus as operators, `where` as `?:`, everything else a call."""
-    if op.gate is not None or op is ops.WHERE:
-        return choice(op, operands, "c")
+    """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call (`where` and its
+    halves are `CWriter.operation`'s)."""
     spelled = spelling[op.name]
     if spelled is None:
         if op is ops.NEG:
