@@ -8,7 +8,8 @@ Nodes come as a list in topological order with their inputs as positions in that
 value in the namespace (a float, an array, or the node itself for Values). Each node's gradient is the sum, in
 order from the output back, of (its user's gradient) * (the user's partial in this input). A node whose gradient is
 the constant 0 passes nothing back: then 0 times an infinite local derivative counts as 0, since the node does not
-influence the output.
+influence the output. Nor does a partial that is the plain number 0 (a step's, or the input of a `where` branch not
+chosen, whose values may not be defined).
 """
 
 from __future__ import annotations

@@ -13,6 +13,12 @@ instantiated with the node's inputs and its own value. Kinks therefore follow `e
 construction (``relu'(x)`` is ``step(x)``, and ``step(0)`` is 0 in every target). A second sweep over the
 first derivative's nodes gives the Hessian.
 
+Where `eval` gives a number though a local derivative is infinite or undefined, so do the formulas. eval passes
+nothing back through a gradient of 0: a term whose partial can be infinite where its op is defined
+(`ops.Op.unbounded`) is written ``when(g, g*p)``, 0 where g is, without computing p there. A `where` branch not
+chosen is not computed: while derivatives are built, arithmetic on ``when(c, x)`` is written inside it
+(``when(c, x*y)``). The Hessian differentiates the plain products, as eval's differentiates its backward pass.
+
 Node numbers grow in topological order (a node's inputs are always older), so every pass is a plain loop.
 """
 
