@@ -17,7 +17,7 @@ This module imports nothing from the project.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 isfinite = math.isfinite
@@ -87,6 +87,7 @@ class Op:
         "formulas",
         "forward",
         "gate",
+        "given_constant",
         "name",
         "notation",
         "over",
@@ -115,6 +116,7 @@ class Op:
         steps: tuple[tuple[Op, tuple[int, ...]], ...] = (),
         gate: Callable[[float], bool] | None = None,
         unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
+        given_constant: tuple[tuple[int, int, str], ...] = (),
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -142,9 +144,20 @@ class Op:
         # a gradient of 0, so 0 times such a partial is 0; generated code multiplies, so `exprgrad diff` writes such
         # a chain-rule term guarded, `when(g, g*p)`. A registry test finds every such partial by sampling.
         self.unbounded = unbounded or _bounded
+        # (slot, input, formula): the formula of partial `slot` where input `input` is a constant, when the general
+        # one says more than such a node needs (x**2's slope is `y * x**(y - 1)`, without what x**y needs at 0).
+        # Explanations and `exprgrad diff` use it; a registry test checks it equals the partial there.
+        self.given_constant = given_constant
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    def formula(self, slot: int, constant: Sequence[bool]) -> str:
+        """The formula of partial `slot`, where `constant[i]` says whether input i is a constant (`given_constant`)."""
+        for given_slot, given_input, text in self.given_constant:
+            if given_slot == slot and constant[given_input]:
+                return text
+        return self.formulas[slot]
 
     def kink_at(self, *values: float) -> Convention | None:
         """The convention that applies at these input values where the first derivative does not exist, if any."""
@@ -487,6 +500,7 @@ def _op(
     aliases: tuple[str, ...] = (),
     gate: Callable[[float], bool] | None = None,
     unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
+    given_constant: tuple[tuple[int, int, str], ...] = (),
 ) -> Op:
     # A Value has two input slots (exprgrad.engine): an op of three inputs is a composition (see CLAMP).
     if len(partials) not in (1, 2) or len(parameters) != len(partials):
@@ -506,6 +520,7 @@ def _op(
         aliases=aliases,
         gate=gate,
         unbounded=unbounded,
+        given_constant=given_constant,
     )
 
 
@@ -520,6 +535,7 @@ def _call(
     aliases: tuple[str, ...] = (),
     gate: Callable[[float], bool] | None = None,
     unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
+    given_constant: tuple[tuple[int, int, str], ...] = (),
 ) -> Op:
     """A function op, written `name(...)`, computed over a namespace by the namespace's member of the same name."""
 
@@ -540,6 +556,7 @@ def _call(
         aliases=aliases,
         gate=gate,
         unbounded=unbounded,
+        given_constant=given_constant,
     )
 
 
@@ -599,15 +616,17 @@ POW: Final = _op(
     lambda m, x, y: m.pow(x, y),
     # At x = y = 0 eval takes d/dx = 0 (x**0 is 1 at x = 0 too), and d/dy = 0 at x = 0. The sqrt(x) added at
     # x = 0 for 0 <= y <= 1 is 0 as well; differentiating it in x fails, as eval's Hessian refuses there (the
-    # mixed second derivative is infinite), so `exprgrad diff --order 2` refuses where eval does.
+    # mixed second derivative is infinite; d2/dx2 is computed wherever it is), so `exprgrad diff --order 2`
+    # refuses where eval does. With y a constant (x**2) there is no mixed derivative: `given_constant`.
     (
         _pow_base_partial,
         "when(max(abs(x), abs(y)), y * x**(y - 1)) + unless(x, unless(step(-y) + step(y - 1), sqrt(x)))",
     ),
-    (_pow_exponent_partial, "when(x, out * log(x)) + unless(x, unless(step(-y) + step(y - 1), sqrt(x)))"),
+    (_pow_exponent_partial, "when(x, out * log(x))"),
     description="x to the power y (also written x**y and x^y)",
     parameters=_XY,
     unbounded=_pow_unbounded,
+    given_constant=((0, 1, "y * x**(y - 1)"),),
     domain="x > 0; x == 0 with y >= 0; x < 0 with whole y",
     conventions=(
         Convention(

@@ -119,6 +119,8 @@ class Graph:
             if self.op[first] is ops.NEG:
                 return self.args[first][0]
             return None
+        if op is ops.MAX and first == args[1]:
+            return first
         second = args[1] if len(args) > 1 else -1
         a, b = values[0], values[1] if len(values) > 1 else None
         neg = ops.NEG
@@ -188,15 +190,26 @@ class Graph:
         assert op.gate is not None
         if condition is not None:
             return args[1] if op.gate(condition) else self.number(0.0)
-        if self._nonzero(args[0]):
+        if self.nonzero(args[0]):
             return args[1] if op is ops.WHEN else self.number(0.0)
         if chosen == 0.0:
             return self.number(0.0)
+        if self.op[args[0]] is ops.ABS:
+            # abs(c) is 0 exactly where c is.
+            return self.apply(op, self.args[args[0]][0], args[1])
         return None
 
-    def _nonzero(self, index: int) -> bool:
-        """Whether node `index` is never 0: max(abs(x), 3) (pow's partial asks `max(abs(x), abs(y))` with y = 3)."""
+    def nonzero(self, index: int) -> bool:
+        """Whether node `index` is never 0 where it is defined: a constant other than 0, max(abs(x), 3) (pow's
+        partial asks `max(abs(x), abs(y))` with y = 3), and 1/x (a quotient of a constant of at least 1 cannot
+        underflow to 0)."""
         constant, kind = self.constant, self.op
+        value = constant[index]
+        if value is not None:
+            return value != 0.0
+        if kind[index] is ops.DIV:
+            numerator = constant[self.args[index][0]]
+            return numerator is not None and abs(numerator) >= 1.0
         if kind[index] is not ops.MAX:
             return False
         first, second = self.args[index]
@@ -280,8 +293,8 @@ class Term:
     def __mul__(self, other: Term) -> Term:
         graph = self.graph
         product = graph.apply(ops.MUL, self.index, other.index)
-        if other.unbounded and graph.guarding and graph.constant[self.index] is None:
-            # A constant gradient is not 0 here (a 0 passes nothing), so only a varying one needs the guard.
+        if other.unbounded and graph.guarding and not graph.nonzero(self.index):
+            # A gradient that cannot be 0 (a constant: a 0 passes nothing) needs no guard.
             product = graph.guarded(self.index, product)
         return Term(graph, product)
 
@@ -296,17 +309,19 @@ class _FormulaMath:
 
 # A parsed partial formula: its nodes as (op or None, input positions, constant or None, variable name or None).
 _Template = list[tuple[Op | None, tuple[int, ...], float | None, str | None]]
-_templates: dict[tuple[str, int], _Template] = {}
+_templates: dict[tuple[str, str], _Template] = {}
 
 
-def _template(op: Op, slot: int) -> _Template:
-    """The registry's formula for `op`'s partial in input `slot`, parsed once into a list of steps."""
-    key = (op.name, slot)
+def _template(op: Op, slot: int, constant: tuple[bool, ...]) -> _Template:
+    """The registry's formula for `op`'s partial in input `slot` (`constant[i]`: input i is a constant), parsed
+    once into a list of steps."""
+    formula = op.formula(slot, constant)
+    key = (op.name, formula)
     template = _templates.get(key)
     if template is None:
         from .parser import parse
 
-        program = parse(op.formulas[slot])
+        program = parse(formula)
         position = {id(node): index for index, node in enumerate(program.nodes)}
         template = []
         for node in program.nodes:
@@ -328,7 +343,8 @@ def instantiate(graph: Graph, op: Op, slot: int, inputs: Sequence[int], out: int
     if len(inputs) > 1:
         bound["y"] = inputs[1]
     made: list[int] = []
-    for step_op, positions, constant, variable in _template(op, slot):
+    constants = tuple(graph.constant[i] is not None for i in inputs)
+    for step_op, positions, constant, variable in _template(op, slot, constants):
         if step_op is None:
             made.append(bound[variable] if variable is not None else graph.number(constant or 0.0))
         else:

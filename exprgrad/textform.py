@@ -38,6 +38,9 @@ class Node(Protocol):
     @property
     def data(self) -> float: ...
 
+    @property
+    def needs_grad(self) -> bool: ...
+
 
 def format_number(x: float, precision: int | None = None) -> str:
     """A number as every text output writes it (JSON keeps JSON numbers): by default the shortest text that reads
@@ -105,7 +108,7 @@ def _is_call(text: str) -> bool:
 def local_formula(node: Node, position: int) -> str:
     """The registry's formula for d(node)/d(input `position`), written with the labels of the node and its inputs."""
     assert node.op is not None
-    return with_labels(node, node.op.formulas[position])
+    return with_labels(node, node.op.formula(position, [not child.needs_grad for child in node.inputs]))
 
 
 def with_labels(node: Node, formula: str) -> str:

@@ -300,3 +300,30 @@ def test_partials_that_can_be_infinite_where_the_op_is_defined_are_marked(op: Op
                 assert op.unbounded(slot, known), (op.name, slot, arguments, known)
     marked = {slot for slot in range(len(op.partials)) if op.unbounded(slot, (None,) * len(op.partials))}
     assert marked == found, op.name
+
+
+@pytest.mark.parametrize("op", [op for op in NODE_OPS if op.given_constant], ids=lambda op: op.name)
+def test_formulas_given_a_constant_input_equal_the_partial(op: Op) -> None:
+    """A formula for a partial where an input is a constant (`Op.given_constant`) gives the partial's value wherever
+    that constant is not 0 (a constant 0 exponent makes x**0 the constant 1, with no formula), and fails where it
+    fails."""
+    for slot, position, formula in op.given_constant:
+        program = parse(formula)
+        checked = 0
+        for arguments in [*_arguments(op), *_arguments(op, RANDOM_SAMPLES)]:
+            if arguments[position] == 0.0:
+                continue
+            out = op.forward(*arguments)
+            bindings = dict(zip(("x", "y"), arguments, strict=False)) | {"out": out}
+            used = {name: bindings[name] for name in program.variables}
+            try:
+                expected = op.partials[slot](FLOAT_MATH, *arguments, out)
+            except ArithmeticError:
+                with pytest.raises(EvaluationError):
+                    _value_of(program, used)
+                continue
+            assert _ulps(_value_of(program, used), expected) <= 4, (op.name, formula, arguments)
+            checked += 1
+        assert checked > 10, op.name
+        assert op.formula(slot, [index == position for index in range(op.arity)]) == formula
+        assert op.formula(slot, [False] * op.arity) == op.formulas[slot]
