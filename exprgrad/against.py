@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from .bindings import parse_number
 from .checking import variables_at_kinks
-from .engine import forward
 from .errors import BindingError, EvaluationError
 from .program import Program
 
@@ -175,5 +174,5 @@ def _formula_value(formula: Program, program: Program, bindings: Mapping[str, fl
     """The formula's value at `bindings` (and the program's statements as just evaluated): its forward pass alone."""
     values = {name: bindings[name] if name in bindings else program.names[name].data for name in formula.variables}
     formula.bind(values)
-    forward(formula.nodes)
+    formula.forward()
     return formula.output.data

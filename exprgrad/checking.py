@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Value, forward
+from .engine import Value
 from .errors import BindingError, EvaluationError
 from .ops import Op
 from .program import Program
@@ -50,7 +50,7 @@ class _Estimate:
 
 def _output_at(program: Program, variable: Value, x: float) -> float:
     variable.data = x
-    forward(program.nodes)
+    program.forward()
     return program.output.data
 
 
@@ -353,8 +353,17 @@ def variables_at_kinks(program: Program) -> dict[str, str]:
         seen.add(id(current))
         if id(current) in variable_names:
             at_kink.setdefault(variable_names[id(current)], kink)
+        if _flat_here(current):
+            # step(x) away from 0 (a `where` condition, say) does not move with x: no variable crosses the kink.
+            continue
         stack.extend((child, kink) for child in current.inputs)
     return at_kink
+
+
+def _flat_here(node: Value) -> bool:
+    """Whether `node` is a piecewise-constant op (step, sign, floor, ceil) away from its own jumps."""
+    op = node.op
+    return op is not None and all(f == "0" for f in op.formulas) and op.kink_at(*(c.data for c in node.inputs)) is None
 
 
 def _close(a: float, b: float, rtol: float, atol: float, slack: float = 0.0) -> bool:

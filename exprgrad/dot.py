@@ -269,6 +269,9 @@ def _edge_label(node: Value, position: int, digits: int | None) -> str:
 
     assert node.op is not None
     formula = local_formula(node, position)
+    if math.isnan(node.data):
+        # Not evaluated (only a `where` branch not chosen needs it), or a program never evaluated: the formula only.
+        return formula.replace("\\", "\\\\")
     try:
         value = node.op.partials[position](FLOAT_MATH, *(child.data for child in node.inputs), node.data)
     except (DomainError, ZeroDivisionError, OverflowError):

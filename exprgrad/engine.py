@@ -262,6 +262,18 @@ class Value:
         """This value limited to [low, high]: ``self.clamp_min(low).clamp_max(high)``."""
         return self.clamp_min(low).clamp_max(high)
 
+    def when(self, chosen: Value | Number) -> Value:
+        """`chosen` where this value is not 0, else 0."""
+        return apply_binary(ops.WHEN, self, as_value(chosen))
+
+    def unless(self, chosen: Value | Number) -> Value:
+        """`chosen` where this value is 0, else 0."""
+        return apply_binary(ops.UNLESS, self, as_value(chosen))
+
+    def where(self, yes: Value | Number, no: Value | Number) -> Value:
+        """`yes` where this value is not 0, else `no`: ``self.when(yes) + self.unless(no)``, as in the language."""
+        return self.when(yes) + self.unless(no)
+
     def sigmoid(self) -> Value:
         """The logistic function 1 / (1 + exp(-x)), computed without overflow."""
         return apply(ops.SIGMOID, self)
@@ -480,6 +492,78 @@ def forward(order: Sequence[Value]) -> None:
     except DomainError as error:
         assert node is not None
         raise node_error(node, str(error)) from None
+
+
+def lazy_forward(order: Sequence[Value], outputs: Iterable[Value]) -> None:
+    """`forward` for a graph with lazy nodes (`ops.Op.gate`): a failure matters only where its value is needed.
+
+    A node that fails, or reads a node that failed, is left undefined (its data NaN: every value the engine
+    computes is finite otherwise), except that a lazy node whose gate is closed is 0 whatever its second input is.
+    Afterwards, if a node that failed is needed (reached from `outputs` or from a node nothing uses, through the
+    inputs each node reads), its error is raised, the first in order, with the message `forward` would give.
+    """
+    nan = math.nan
+    isnan = math.isnan
+    failures: list[tuple[Value, str]] = []
+    for node in order:
+        op = node.op
+        if op is None:
+            continue
+        x = node.first.data  # type: ignore[union-attr]
+        second = node.second
+        if second is None:
+            if isnan(x):
+                node.data = nan
+                continue
+            try:
+                node.data = op.forward(x)
+            except DomainError as error:
+                node.data = nan
+                failures.append((node, str(error)))
+            continue
+        gate = op.gate
+        if gate is not None and not isnan(x) and not gate(x):
+            node.data = 0.0
+            continue
+        y = second.data
+        if isnan(x) or isnan(y):
+            node.data = nan
+            continue
+        try:
+            node.data = op.forward(x, y)
+        except DomainError as error:
+            node.data = nan
+            failures.append((node, str(error)))
+    if failures:
+        needed = needed_nodes(order, outputs)
+        for node, reason in failures:
+            if node in needed:
+                raise node_error(node, reason)
+
+
+def needed_nodes(order: Sequence[Value], outputs: Iterable[Value]) -> set[Value]:
+    """The nodes whose values matter, once evaluated: those reached from `outputs` and from every node nothing
+    uses, through the inputs each node reads (a lazy node with its gate closed reads only its first input)."""
+    used = {child for node in order for child in node.inputs}
+    stack = [node for node in order if node not in used]
+    stack.extend(outputs)
+    needed: set[Value] = set()
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        first = node.first
+        if first is None:
+            continue
+        stack.append(first)
+        second = node.second
+        if second is None:
+            continue
+        gate = node.op.gate  # type: ignore[union-attr]
+        if gate is None or (not math.isnan(first.data) and gate(first.data)):
+            stack.append(second)
+    return needed
 
 
 def backward(root: Value, order: Sequence[Value] | None = None) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .node_keys import node_keys
 from .program import Evaluation, Program
-from .textform import format_number
+from .textform import defined, format_number
 
 if TYPE_CHECKING:
     from .checking import GradientCheck
@@ -33,8 +33,9 @@ def garbage_collection_paused() -> Iterator[None]:
 
 
 def node_records(program: Program, evaluation: Evaluation) -> list[dict[str, Any]]:
-    """One dict per node in topological order: id, label, op ("" for leaves), data, grad (None: a constant), inputs,
-    and key: the label, followed by the id where nodes share a label (unique, as the table shows it)."""
+    """One dict per node in topological order: id, label, op ("" for leaves), data (None: not evaluated, a node only
+    a `where` branch not chosen needs, whose value failed), grad (None: a constant), inputs, and key: the label,
+    followed by the id where nodes share a label (unique, as the table shows it)."""
     records = []
     keys = node_keys([node.label for node in program.nodes])
     for index, (node, inputs) in enumerate(zip(program.nodes, program.input_ids(), strict=True)):
@@ -43,7 +44,8 @@ def node_records(program: Program, evaluation: Evaluation) -> list[dict[str, Any
                 "id": index,
                 "label": node.label,
                 "op": node.op.name if node.op is not None else "",
-                "data": evaluation.data[index],
+                # null: not evaluated (only a `where` branch not chosen needed it, and its value failed).
+                "data": defined(evaluation.data[index]),
                 "grad": evaluation.grads[index],
                 "inputs": list(inputs),
                 "key": keys[index],
@@ -76,7 +78,8 @@ NODE_COLUMNS = ("id", "label", "op", "data", "grad", "inputs", "key")
 def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: str) -> str:
     """CSV (delimiter ",") or TSV ("\\t") with one row per node: id,label,op,data,grad,inputs,key.
 
-    A constant's grad is empty; inputs are the input ids separated by spaces. Numbers are exact
+    A constant's grad is empty, and so is the data of a node not evaluated (see `node_records`); inputs are the
+    input ids separated by spaces. Numbers are exact
     (`textform.format_number`).
     """
     import csv
@@ -89,12 +92,13 @@ def evaluation_table_text(program: Program, evaluation: Evaluation, delimiter: s
         records = node_records(program, evaluation)
     for record in records:
         grad = record["grad"]
+        data = record["data"]
         writer.writerow(
             [
                 record["id"],
                 record["label"],
                 record["op"],
-                format_number(record["data"]),
+                "" if data is None else format_number(data),
                 "" if grad is None else format_number(grad),
                 " ".join(map(str, record["inputs"])),
                 record["key"],

@@ -105,6 +105,21 @@ class ValueMath:
     max = staticmethod(_binary(ops.MAX))
     clamp_min = staticmethod(_binary(ops.CLAMP_MIN))
     clamp_max = staticmethod(_binary(ops.CLAMP_MAX))
+
+    @staticmethod
+    def where(condition: Value, yes: Value | float, no: Value | float) -> Value | float:
+        # The choice itself, not a node: its slope in the condition is 0, so the chosen input is the whole
+        # derivative, and a plain 0 picked by a partial passes nothing into the input not chosen.
+        return yes if condition.data != 0.0 else no
+
+    @staticmethod
+    def when(condition: Value, chosen: Value) -> Value:
+        return chosen if condition.data != 0.0 else constant(0.0)
+
+    @staticmethod
+    def unless(condition: Value, chosen: Value) -> Value:
+        return chosen if condition.data == 0.0 else constant(0.0)
+
     sigmoid = staticmethod(_unary(ops.SIGMOID))
     relu = staticmethod(_unary(ops.RELU))
     leaky_relu = staticmethod(_binary(ops.LEAKY_RELU))

@@ -17,7 +17,7 @@ This module imports nothing from the project.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 isfinite = math.isfinite
@@ -86,6 +86,8 @@ class Op:
         "domain",
         "formulas",
         "forward",
+        "gate",
+        "given_constant",
         "name",
         "notation",
         "over",
@@ -93,6 +95,7 @@ class Op:
         "partials",
         "steps",
         "symbol",
+        "unbounded",
     )
 
     def __init__(
@@ -111,6 +114,9 @@ class Op:
         conventions: tuple[Convention, ...] = (),
         aliases: tuple[str, ...] = (),
         steps: tuple[tuple[Op, tuple[int, ...]], ...] = (),
+        gate: Callable[[float], bool] | None = None,
+        unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
+        given_constant: tuple[tuple[int, int, str], ...] = (),
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -130,9 +136,28 @@ class Op:
         # A composition of other ops (an op with more inputs than a node has slots): each step is an op and the
         # positions of its inputs, counting the call's arguments first and then the earlier steps' results.
         self.steps = steps
+        # A lazy op (when, unless): given its first input's value, whether its second input is used. Where it is
+        # not, the node is 0 and the second input is never read, so a failure there is no failure of the program.
+        self.gate = gate
+        # Whether the partial of input `slot` can be infinite or undefined where the op itself is defined (sqrt's
+        # at 0), given the inputs that are constants (None for one that varies). eval passes nothing back through
+        # a gradient of 0, so 0 times such a partial is 0; generated code multiplies, so `exprgrad diff` writes such
+        # a chain-rule term guarded, `when(g, g*p)`. A registry test finds every such partial by sampling.
+        self.unbounded = unbounded or _bounded
+        # (slot, input, formula): the formula of partial `slot` where input `input` is a constant, when the general
+        # one says more than such a node needs (x**2's slope is `y * x**(y - 1)`, without what x**y needs at 0).
+        # Explanations and `exprgrad diff` use it; a registry test checks it equals the partial there.
+        self.given_constant = given_constant
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    def formula(self, slot: int, constant: Sequence[bool]) -> str:
+        """The formula of partial `slot`, where `constant[i]` says whether input i is a constant (`given_constant`)."""
+        for given_slot, given_input, text in self.given_constant:
+            if given_slot == slot and constant[given_input]:
+                return text
+        return self.formulas[slot]
 
     def kink_at(self, *values: float) -> Convention | None:
         """The convention that applies at these input values where the first derivative does not exist, if any."""
@@ -140,6 +165,25 @@ class Op:
             if convention.kink and convention.holds(*values):
                 return convention
         return None
+
+
+def _bounded(slot: int, constants: tuple[float | None, ...]) -> bool:
+    return False
+
+
+def _unbounded_at(*slots: int) -> Callable[[int, tuple[float | None, ...]], bool]:
+    def unbounded(slot: int, constants: tuple[float | None, ...]) -> bool:
+        return slot in slots
+
+    return unbounded
+
+
+def _pow_unbounded(slot: int, constants: tuple[float | None, ...]) -> bool:
+    # y * x**(y - 1) is infinite at x = 0 for 0 < y < 1 (and y = 0 is special-cased to 0); d/dy fails at x <= 0.
+    x, y = constants
+    if slot == 0:
+        return y is None or 0.0 < y < 1.0
+    return x is None or x <= 0.0
 
 
 def _finite(value: float, what: str) -> float:
@@ -366,6 +410,26 @@ def _clamp_max(x: float, high: float) -> float:
     return x if x <= high else high
 
 
+def _when(condition: float, chosen: float) -> float:
+    return chosen if condition != 0.0 else 0.0
+
+
+def _unless(condition: float, chosen: float) -> float:
+    return chosen if condition == 0.0 else 0.0
+
+
+def _is_nonzero(condition: float) -> bool:
+    return condition != 0.0
+
+
+def _is_zero(condition: float) -> bool:
+    return condition == 0.0
+
+
+def _where(condition: float, yes: float, no: float) -> float:
+    return yes if condition != 0.0 else no
+
+
 def _pow_base_partial(m: Any, x: Any, y: Any, out: Any) -> Any:
     if m.is_constant_zero(y):
         # x**0 is the constant 1 (at x = 0 too), so its slope is 0; y * x**(y - 1) would divide by zero there.
@@ -434,6 +498,9 @@ def _op(
     domain: str = "",
     conventions: tuple[Convention, ...] = (),
     aliases: tuple[str, ...] = (),
+    gate: Callable[[float], bool] | None = None,
+    unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
+    given_constant: tuple[tuple[int, int, str], ...] = (),
 ) -> Op:
     # A Value has two input slots (exprgrad.engine): an op of three inputs is a composition (see CLAMP).
     if len(partials) not in (1, 2) or len(parameters) != len(partials):
@@ -451,6 +518,9 @@ def _op(
         domain=domain or f"every {', '.join(parameters)}",
         conventions=conventions,
         aliases=aliases,
+        gate=gate,
+        unbounded=unbounded,
+        given_constant=given_constant,
     )
 
 
@@ -463,6 +533,9 @@ def _call(
     domain: str = "",
     conventions: tuple[Convention, ...] = (),
     aliases: tuple[str, ...] = (),
+    gate: Callable[[float], bool] | None = None,
+    unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
+    given_constant: tuple[tuple[int, int, str], ...] = (),
 ) -> Op:
     """A function op, written `name(...)`, computed over a namespace by the namespace's member of the same name."""
 
@@ -481,6 +554,9 @@ def _call(
         domain=domain,
         conventions=conventions,
         aliases=aliases,
+        gate=gate,
+        unbounded=unbounded,
+        given_constant=given_constant,
     )
 
 
@@ -538,10 +614,19 @@ POW: Final = _op(
     INFIX,
     _pow,
     lambda m, x, y: m.pow(x, y),
-    (_pow_base_partial, "y * x**(y - 1)"),
-    (_pow_exponent_partial, "out * log(x)"),
+    # At x = y = 0 eval takes d/dx = 0 (x**0 is 1 at x = 0 too), and d/dy = 0 at x = 0. The sqrt(x) added at
+    # x = 0 for 0 <= y <= 1 is 0 as well; differentiating it in x fails, as eval's Hessian refuses there (the
+    # mixed second derivative is infinite; d2/dx2 is computed wherever it is), so `exprgrad diff --order 2`
+    # refuses where eval does. With y a constant (x**2) there is no mixed derivative: `given_constant`.
+    (
+        _pow_base_partial,
+        "when(max(abs(x), abs(y)), y * x**(y - 1)) + unless(x, unless(step(-y) + step(y - 1), sqrt(x)))",
+    ),
+    (_pow_exponent_partial, "when(x, out * log(x))"),
     description="x to the power y (also written x**y and x^y)",
     parameters=_XY,
+    unbounded=_pow_unbounded,
+    given_constant=((0, 1, "y * x**(y - 1)"),),
     domain="x > 0; x == 0 with y >= 0; x < 0 with whole y",
     conventions=(
         Convention(
@@ -605,6 +690,7 @@ SQRT: Final = _call(
     (lambda m, x, o: 0.5 / o, "1 / (2*out)"),
     description="the square root",
     domain="x >= 0 (no derivative at 0: a math error)",
+    unbounded=_unbounded_at(0),
 )
 CBRT: Final = _call(
     "cbrt",
@@ -612,6 +698,7 @@ CBRT: Final = _call(
     (lambda m, x, o: 1.0 / (3.0 * (o * o)), "1 / (3 * out**2)"),
     description="the real cube root",
     domain="every x (no derivative at 0: a math error)",
+    unbounded=_unbounded_at(0),
 )
 HYPOT: Final = _call(
     "hypot",
@@ -621,6 +708,7 @@ HYPOT: Final = _call(
     description="sqrt(x**2 + y**2) without overflow",
     parameters=_XY,
     domain="every x, y (no derivative at (0, 0): a math error)",
+    unbounded=_unbounded_at(0, 1),
 )
 
 # -- trigonometric and hyperbolic --------------------------------------------------------------------------------
@@ -633,6 +721,7 @@ ASIN: Final = _call(
     (lambda m, x, o: 1.0 / m.sqrt((1.0 - x) * (1.0 + x)), "1 / sqrt((1 - x) * (1 + x))"),
     description="the inverse sine, in [-pi/2, pi/2]",
     domain="-1 <= x <= 1 (no derivative at -1 and 1: a math error)",
+    unbounded=_unbounded_at(0),
 )
 ACOS: Final = _call(
     "acos",
@@ -640,6 +729,7 @@ ACOS: Final = _call(
     (lambda m, x, o: -1.0 / m.sqrt((1.0 - x) * (1.0 + x)), "-1 / sqrt((1 - x) * (1 + x))"),
     description="the inverse cosine, in [0, pi]",
     domain="-1 <= x <= 1 (no derivative at -1 and 1: a math error)",
+    unbounded=_unbounded_at(0),
 )
 ATAN: Final = _call(
     "atan",
@@ -650,8 +740,9 @@ ATAN: Final = _call(
 ATAN2: Final = _call(
     "atan2",
     math.atan2,
-    (_atan2_partial(first=True), "y / hypot(x, y) / hypot(x, y)"),
-    (_atan2_partial(first=False), "-x / hypot(x, y) / hypot(x, y)"),
+    # hypot(x, y) is 0 only at the origin, where both are 0 (eval's convention).
+    (_atan2_partial(first=True), "when(hypot(x, y), y / hypot(x, y) / hypot(x, y))"),
+    (_atan2_partial(first=False), "when(hypot(x, y), -x / hypot(x, y) / hypot(x, y))"),
     description="the angle of the point (x, y) from the x axis, in [-pi, pi]",
     parameters=("y", "x"),
     domain="every y, x (atan2(0, 0) = 0)",
@@ -682,6 +773,7 @@ ACOSH: Final = _call(
     (lambda m, x, o: 1.0 / (m.sqrt(x - 1.0) * m.sqrt(x + 1.0)), "1 / (sqrt(x - 1) * sqrt(x + 1))"),
     description="the inverse hyperbolic cosine, >= 0",
     domain="x >= 1 (no derivative at 1: a math error)",
+    unbounded=_unbounded_at(0),
 )
 ATANH: Final = _call(
     "atanh",
@@ -785,6 +877,58 @@ CLAMP: Final = Op(
     ),
     steps=((CLAMP_MIN, (0, 1)), (CLAMP_MAX, (3, 2))),
 )
+
+# -- choice: where(c, a, b) is a where c is not 0, else b, and only the chosen one is computed --------------------
+# A node has two inputs, so where is three nodes: when(c, a) + unless(c, b). Each of the two is lazy (its `gate`):
+# where it is 0 its second input is not read, and a failure there (log of a negative number) is no error. Their
+# slope in c is 0 (a jump where c crosses 0, as step's); in the chosen input it is 1, written with `where` over the
+# namespace, which picks a plain number for floats and Values so that nothing is differentiated into the other one.
+WHEN: Final = _call(
+    "when",
+    _when,
+    (lambda m, x, y, o: 0.0, "0"),
+    (lambda m, x, y, o: m.where(x, 1.0, 0.0), "when(x, 1)"),
+    description="a where c is not 0, else 0 (a is computed only where c is not 0)",
+    parameters=("c", "a"),
+    domain="every c, a (a is needed only where c != 0)",
+    conventions=(Convention("x == 0", "d/dc = 0 (a jump)", _at_zero, _sign_piece, jumps=(0,)),),
+    gate=_is_nonzero,
+)
+UNLESS: Final = _call(
+    "unless",
+    _unless,
+    (lambda m, x, y, o: 0.0, "0"),
+    (lambda m, x, y, o: m.where(x, 0.0, 1.0), "unless(x, 1)"),
+    description="b where c is 0, else 0 (b is computed only where c is 0)",
+    parameters=("c", "b"),
+    domain="every c, b (b is needed only where c == 0)",
+    conventions=(Convention("x == 0", "d/dc = 0 (a jump)", _at_zero, _sign_piece, jumps=(0,)),),
+    gate=_is_zero,
+)
+WHERE: Final = Op(
+    "where",
+    "where",
+    CALL,
+    _where,
+    lambda m, c, a, b: m.where(c, a, b),
+    (),
+    (),
+    description="a where c is not 0, else b; only the chosen one is computed: when(c, a) + unless(c, b), three nodes",
+    parameters=("c", "a", "b"),
+    domain="every c, a, b (a is needed only where c != 0, b only where c == 0)",
+    conventions=(
+        Convention(
+            "c == 0",
+            "d/dc = 0 (a jump), d/da = 0, d/db = 1 (the node is unless(c, b))",
+            lambda c, a, b: c == 0.0,
+            lambda c, a, b: sign(c),
+            jumps=(0,),
+        ),
+    ),
+    steps=((WHEN, (0, 1)), (UNLESS, (0, 2)), (ADD, (3, 4))),
+)
+# The ops whose second input is needed only at some values of the first.
+GATES: Final = (WHEN, UNLESS)
 
 # -- activations ----------------------------------------------------------------------------------------------
 SIGMOID: Final = _call(
@@ -910,6 +1054,9 @@ ALL_OPS: Final[tuple[Op, ...]] = (
     CLAMP_MIN,
     CLAMP_MAX,
     CLAMP,
+    WHEN,
+    UNLESS,
+    WHERE,
     SIGMOID,
     RELU,
     LEAKY_RELU,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .program import Evaluation, Program
 from .render import number_text
+from .textform import data_text, defined
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,7 +39,7 @@ def jacobian_json(program: Program, evaluation: Evaluation, hessians: Hessians |
             "id": index,
             "label": node.label,
             "op": node.op.name if node.op is not None else "",
-            "data": evaluation.data[index],
+            "data": defined(evaluation.data[index]),
             "grads": {name: grads[index] for name, grads in evaluation.output_grads.items()},
             "inputs": list(inputs),
         }
@@ -60,7 +61,7 @@ def jacobian_table_text(program: Program, evaluation: Evaluation, delimiter: str
     for index, (node, inputs) in enumerate(zip(program.nodes, program.input_ids(), strict=True)):
         grads = ["" if column[index] is None else repr(column[index]) for column in columns]
         op = node.op.name if node.op is not None else ""
-        writer.writerow([index, node.label, op, repr(evaluation.data[index]), *grads, " ".join(map(str, inputs))])
+        writer.writerow([index, node.label, op, data_text(evaluation.data[index]), *grads, " ".join(map(str, inputs))])
     return buffer.getvalue()
 
 

@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .engine import Value, backward, forward
+from .engine import Value, backward, forward, lazy_forward
 from .errors import BindingError
 
 
@@ -76,6 +76,8 @@ class Program:
         defaults: dict[str, float],
         names: dict[str, Value] | None = None,
         functions: dict[str, tuple[str, ...]] | None = None,
+        *,
+        lazy: bool | None = None,
     ) -> None:
         self.nodes = nodes
         self.output = output
@@ -87,6 +89,16 @@ class Program:
         # The user functions it defines, with their parameters.
         self.functions = functions or {}
         self._input_ids: list[tuple[int, ...]] | None = None
+        # Whether a node is lazy (`where`): then a failure matters only where its value is needed. The parser
+        # knows; otherwise the nodes are looked at once.
+        self._lazy = lazy
+
+    @property
+    def lazy(self) -> bool:
+        """Whether the program has lazy nodes (`where`, `when`, `unless`)."""
+        if self._lazy is None:
+            self._lazy = any(node.op is not None and node.op.gate is not None for node in self.nodes)
+        return self._lazy
 
     def __repr__(self) -> str:
         return f"Program({len(self.nodes)} nodes, output={self.output_name!r}, variables={list(self.variables)})"
@@ -111,7 +123,7 @@ class Program:
         node = self.names.get(name)
         if node is None:
             raise BindingError(_unknown_output_message(name, self))
-        chosen = Program(self.nodes, node, self.variables, self.defaults, self.names, self.functions)
+        chosen = Program(self.nodes, node, self.variables, self.defaults, self.names, self.functions, lazy=self._lazy)
         chosen._input_ids = self._input_ids
         return chosen
 
@@ -176,9 +188,20 @@ class Program:
         self.bind(bindings)
         self.recompute()
 
+    def forward(self, outputs: Sequence[Value] = ()) -> None:
+        """Every node's `data` from the variables' values as they stand (raises `EvaluationError`).
+
+        In a program with `where`, a node needed only by a branch not chosen may fail: it is left undefined (NaN),
+        and only a failure the output (or `outputs`, or a statement nothing uses) needs is an error.
+        """
+        if self.lazy:
+            lazy_forward(self.nodes, (self.output, *outputs))
+        else:
+            forward(self.nodes)
+
     def recompute(self) -> None:
         """Forward and backward with the variables' values as they stand (set by `bind`, or directly per row)."""
-        forward(self.nodes)
+        self.forward()
         backward(self.output, self.nodes)
 
     def evaluate(
@@ -194,7 +217,7 @@ class Program:
             return self._snapshot(self.output_name, self.output, None)
         chosen = _distinct_outputs(self, outputs)
         self.bind(bindings or {})
-        forward(self.nodes)
+        self.forward([self.names[name] for name in chosen])
         others: dict[str, tuple[float, dict[str, float], tuple[float | None, ...]]] = {}
         for name in chosen[1:]:
             backward(self.names[name], self.nodes)

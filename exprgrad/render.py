@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,12 @@ if TYPE_CHECKING:
 
 
 def number_text(x: float | None, precision: int | None) -> str:
-    """A number for people (`textform.format_number`), or "-" for none."""
+    """A number for people (`textform.format_number`), "-" for none, "not evaluated" for NaN (a node of a `where`
+    branch not chosen, whose value failed)."""
     if x is None:
         return "-"
+    if math.isnan(x):
+        return "not evaluated"
     return format_number(x, precision)
 
 

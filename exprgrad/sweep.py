@@ -8,7 +8,8 @@ Nodes come as a list in topological order with their inputs as positions in that
 value in the namespace (a float, an array, or the node itself for Values). Each node's gradient is the sum, in
 order from the output back, of (its user's gradient) * (the user's partial in this input). A node whose gradient is
 the constant 0 passes nothing back: then 0 times an infinite local derivative counts as 0, since the node does not
-influence the output.
+influence the output. Nor does a partial that is the plain number 0 (a step's, or the input of a `where` branch not
+chosen, whose values may not be defined).
 """
 
 from __future__ import annotations
@@ -88,8 +89,13 @@ def reverse_sweep(
                     continue
                 local = op.partials[slot](m, *values, data[index])
                 term = grad if _is_one(local) else grad * local
-                previous = grads[position]
-                grads[position] = term if previous is None else previous + term
+                # A partial that is the plain number 0 (a step's, or a lazy node's input not chosen) passes nothing: for
+                # Values the input's gradient stays the constant it was, so nothing behind a `where` branch not
+                # chosen, whose values may be undefined, is differentiated. For floats and arrays adding 0 changes
+                # no number.
+                if type(local) is not float or local != 0.0:
+                    previous = grads[position]
+                    grads[position] = term if previous is None else previous + term
                 if observe is not None:
                     observe(index, slot, position, grad, local, term)
     except ArithmeticError as error:

@@ -13,6 +13,12 @@ instantiated with the node's inputs and its own value. Kinks therefore follow `e
 construction (``relu'(x)`` is ``step(x)``, and ``step(0)`` is 0 in every target). A second sweep over the
 first derivative's nodes gives the Hessian.
 
+Where `eval` gives a number though a local derivative is infinite or undefined, so do the formulas. eval passes
+nothing back through a gradient of 0: a term whose partial can be infinite where its op is defined
+(`ops.Op.unbounded`) is written ``when(g, g*p)``, 0 where g is, without computing p there. A `where` branch not
+chosen is not computed: while derivatives are built, arithmetic on ``when(c, x)`` is written inside it
+(``when(c, x*y)``). The Hessian differentiates the plain products, as eval's differentiates its backward pass.
+
 Node numbers grow in topological order (a node's inputs are always older), so every pass is a plain loop.
 """
 
@@ -46,6 +52,13 @@ class Graph:
         self.name: list[str | None] = []
         self.varies: list[bool] = []
         self._known: dict[Any, int] = {}
+        # While derivatives are built: a product (or quotient, negation, sum) of a lazy `when(c, x)` is written
+        # inside it, `when(c, x*y)`, so what lies behind an unchosen branch is not computed, as eval passes nothing
+        # back through a gradient of 0. Not for the program's own nodes: there `when(c, 1)*log(x)` needs log(x).
+        self.pushing = False
+        # While first and second derivatives are written: guard each chain-rule term g*p whose partial p can be
+        # infinite where the op is defined (`ops.Op.unbounded`) as `when(g, g*p)`, which is 0 where g is, as eval.
+        self.guarding = False
 
     def __len__(self) -> int:
         return len(self.op)
@@ -95,17 +108,28 @@ class Graph:
             return self.number(folded)
         if op is ops.IDENTITY:
             return args[0]
+        if op.gate is not None:
+            return self._gated(op, args, values[0], values[1])
+        if self.pushing:
+            pushed = self._pushed(op, args)
+            if pushed is not None:
+                return pushed
         first = args[0]
         if op is ops.NEG:
             if self.op[first] is ops.NEG:
                 return self.args[first][0]
             return None
+        if op is ops.MAX and first == args[1]:
+            return first
         second = args[1] if len(args) > 1 else -1
         a, b = values[0], values[1] if len(values) > 1 else None
         neg = ops.NEG
         if op is ops.ADD:
             if b == 0.0:
                 return first
+            either = self._either(first, second)
+            if either is not None:
+                return either
             if a == 0.0:
                 return second
             if b is not None and b < 0.0:
@@ -161,6 +185,82 @@ class Graph:
                 return self.number(1.0)
         return None
 
+    def _gated(self, op: Op, args: tuple[int, ...], condition: float | None, chosen: float | None) -> int | None:
+        """when(c, x) and unless(c, x) with a constant condition or a chosen value of 0 are no choice."""
+        assert op.gate is not None
+        if condition is not None:
+            return args[1] if op.gate(condition) else self.number(0.0)
+        if self.nonzero(args[0]):
+            return args[1] if op is ops.WHEN else self.number(0.0)
+        if chosen == 0.0:
+            return self.number(0.0)
+        if self.op[args[0]] is ops.ABS:
+            # abs(c) is 0 exactly where c is.
+            return self.apply(op, self.args[args[0]][0], args[1])
+        return None
+
+    def nonzero(self, index: int) -> bool:
+        """Whether node `index` is never 0 where it is defined: a constant other than 0, max(abs(x), 3) (pow's
+        partial asks `max(abs(x), abs(y))` with y = 3), and 1/x (a quotient of a constant of at least 1 cannot
+        underflow to 0)."""
+        constant, kind = self.constant, self.op
+        value = constant[index]
+        if value is not None:
+            return value != 0.0
+        if kind[index] is ops.DIV:
+            numerator = constant[self.args[index][0]]
+            return numerator is not None and abs(numerator) >= 1.0
+        if kind[index] is not ops.MAX:
+            return False
+        first, second = self.args[index]
+        for one, other in ((first, second), (second, first)):
+            value = constant[one]
+            if value is not None and value > 0.0 and (kind[other] is ops.ABS or constant[other] is not None):
+                return True
+        return False
+
+    def _either(self, first: int, second: int) -> int | None:
+        """x for when(c, x) + unless(c, x): the same value whichever is chosen."""
+        kind, args = self.op, self.args
+        if {kind[first], kind[second]} == {ops.WHEN, ops.UNLESS} and args[first] == args[second]:
+            return args[first][1]
+        return None
+
+    def _pushed(self, op: Op, args: tuple[int, ...]) -> int | None:
+        """`op` of a lazy node written inside it (see `pushing`): the same float wherever its branch is chosen."""
+        gates = ops.GATES
+        kind = self.op
+        if op is ops.NEG:
+            inner = args[0]
+            if kind[inner] in gates:
+                gate, (condition, chosen) = kind[inner], self.args[inner]
+                return self.apply(gate, condition, self.apply(op, chosen))  # type: ignore[arg-type]
+            return None
+        if len(args) != 2:
+            return None
+        first, second = args
+        if op is ops.MUL or op is ops.DIV:
+            if kind[first] in gates:
+                gate, (condition, chosen) = kind[first], self.args[first]
+                return self.apply(gate, condition, self.apply(op, chosen, second))  # type: ignore[arg-type]
+            if op is ops.MUL and kind[second] in gates:
+                gate, (condition, chosen) = kind[second], self.args[second]
+                return self.apply(gate, condition, self.apply(op, first, chosen))  # type: ignore[arg-type]
+        elif (op is ops.ADD or op is ops.SUB) and kind[first] in gates and kind[first] is kind[second]:
+            (condition, left), (other, right) = self.args[first], self.args[second]
+            if condition == other:
+                return self.apply(kind[first], condition, self.apply(op, left, right))  # type: ignore[arg-type]
+        return None
+
+    def guarded(self, gradient: int, product: int) -> int:
+        """`when(gradient, product)`; behind a `where` branch both are `when(c, ...)`: `when(c, when(h, ...))`."""
+        kind, args = self.op, self.args
+        gate = kind[gradient]
+        if gate in ops.GATES and kind[product] is gate and args[gradient][0] == args[product][0]:
+            (condition, inner), chosen = args[gradient], args[product][1]
+            return self.apply(gate, condition, self.apply(ops.WHEN, inner, chosen))
+        return self.apply(ops.WHEN, gradient, product)
+
     def _later(self, chained: Op, first: int, second: int) -> bool:
         """Whether a sum's or product's operands read better swapped: a constant first, a chain of the same op left.
 
@@ -179,17 +279,24 @@ class Graph:
 class Term:
     """A node of a `Graph` with arithmetic, so that the shared sweep can add and multiply gradients."""
 
-    __slots__ = ("graph", "index")
+    __slots__ = ("graph", "index", "unbounded")
 
-    def __init__(self, graph: Graph, index: int) -> None:
+    def __init__(self, graph: Graph, index: int, *, unbounded: bool = False) -> None:
         self.graph = graph
         self.index = index
+        # A local partial that can be infinite where its op is defined: a product with it may be guarded.
+        self.unbounded = unbounded
 
     def __add__(self, other: Term) -> Term:
         return Term(self.graph, self.graph.apply(ops.ADD, self.index, other.index))
 
     def __mul__(self, other: Term) -> Term:
-        return Term(self.graph, self.graph.apply(ops.MUL, self.index, other.index))
+        graph = self.graph
+        product = graph.apply(ops.MUL, self.index, other.index)
+        if other.unbounded and graph.guarding and not graph.nonzero(self.index):
+            # A gradient that cannot be 0 (a constant: a 0 passes nothing) needs no guard.
+            product = graph.guarded(self.index, product)
+        return Term(graph, product)
 
 
 class _FormulaMath:
@@ -202,17 +309,19 @@ class _FormulaMath:
 
 # A parsed partial formula: its nodes as (op or None, input positions, constant or None, variable name or None).
 _Template = list[tuple[Op | None, tuple[int, ...], float | None, str | None]]
-_templates: dict[tuple[str, int], _Template] = {}
+_templates: dict[tuple[str, str], _Template] = {}
 
 
-def _template(op: Op, slot: int) -> _Template:
-    """The registry's formula for `op`'s partial in input `slot`, parsed once into a list of steps."""
-    key = (op.name, slot)
+def _template(op: Op, slot: int, constant: tuple[bool, ...]) -> _Template:
+    """The registry's formula for `op`'s partial in input `slot` (`constant[i]`: input i is a constant), parsed
+    once into a list of steps."""
+    formula = op.formula(slot, constant)
+    key = (op.name, formula)
     template = _templates.get(key)
     if template is None:
         from .parser import parse
 
-        program = parse(op.formulas[slot])
+        program = parse(formula)
         position = {id(node): index for index, node in enumerate(program.nodes)}
         template = []
         for node in program.nodes:
@@ -234,7 +343,8 @@ def instantiate(graph: Graph, op: Op, slot: int, inputs: Sequence[int], out: int
     if len(inputs) > 1:
         bound["y"] = inputs[1]
     made: list[int] = []
-    for step_op, positions, constant, variable in _template(op, slot):
+    constants = tuple(graph.constant[i] is not None for i in inputs)
+    for step_op, positions, constant, variable in _template(op, slot, constants):
         if step_op is None:
             made.append(bound[variable] if variable is not None else graph.number(constant or 0.0))
         else:
@@ -264,7 +374,11 @@ def _formula_op(op: Op) -> Op:
             def partial(m: Any, *terms: Term) -> Term:
                 *inputs, out = terms
                 graph = out.graph
-                return Term(graph, instantiate(graph, op, slot, [t.index for t in inputs], out.index))
+                arguments = [t.index for t in inputs]
+                index = instantiate(graph, op, slot, arguments, out.index)
+                constants = tuple(graph.constant[a] for a in arguments)
+                unbounded = graph.constant[index] is None and op.unbounded(slot, constants)
+                return Term(graph, index, unbounded=unbounded)
 
             return partial
 
@@ -283,8 +397,21 @@ def _formula_op(op: Op) -> Op:
     return mirror
 
 
-def gradients(graph: Graph, output: int, wrt: Sequence[int]) -> list[int]:
-    """The node of d(output)/d(w) for each node `w` of `wrt` (the constant 0 where the output does not depend on it)."""
+def gradients(graph: Graph, output: int, wrt: Sequence[int], *, guard: bool = True) -> list[int]:
+    """The node of d(output)/d(w) for each node `w` of `wrt` (the constant 0 where the output does not depend on it).
+
+    With `guard`, each term whose local partial can be infinite is written `when(g, g*p)`: the numbers eval gives,
+    where a gradient of 0 passes nothing back. Without, the plain products, which second derivatives differentiate
+    (as eval's Hessian differentiates its backward pass).
+    """
+    graph.pushing, graph.guarding = True, guard
+    try:
+        return _gradients(graph, output, wrt)
+    finally:
+        graph.pushing = graph.guarding = False
+
+
+def _gradients(graph: Graph, output: int, wrt: Sequence[int]) -> list[int]:
     last = output
     nodes = [
         _SweepNode(None if op is None else _formula_op(op), graph.varies[i])
@@ -374,8 +501,10 @@ def _differentiate(program: Program, wrt: Sequence[str], order: int) -> Derivati
     first = dict(zip(names, gradients(graph, output, variable_nodes), strict=True))
     second: dict[str, dict[str, int]] = {}
     if order == 2:
+        # The Hessian differentiates the plain products (the guards are how the first derivatives are written).
+        plain = dict(zip(names, gradients(graph, output, variable_nodes, guard=False), strict=True))
         for row, name in enumerate(names):
-            entries = gradients(graph, first[name], variable_nodes) if graph.varies[first[name]] else []
+            entries = gradients(graph, plain[name], variable_nodes) if graph.varies[plain[name]] else []
             second[name] = {
                 other: entries[column] if entries else graph.number(0.0)
                 for column, other in enumerate(names)

@@ -4,6 +4,7 @@ and messages agree. Nodes are read through their label, op, inputs and data only
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Protocol
@@ -36,6 +37,9 @@ class Node(Protocol):
 
     @property
     def data(self) -> float: ...
+
+    @property
+    def needs_grad(self) -> bool: ...
 
 
 def format_number(x: float, precision: int | None = None) -> str:
@@ -104,7 +108,7 @@ def _is_call(text: str) -> bool:
 def local_formula(node: Node, position: int) -> str:
     """The registry's formula for d(node)/d(input `position`), written with the labels of the node and its inputs."""
     assert node.op is not None
-    return with_labels(node, node.op.formulas[position])
+    return with_labels(node, node.op.formula(position, [not child.needs_grad for child in node.inputs]))
 
 
 def with_labels(node: Node, formula: str) -> str:
@@ -118,8 +122,20 @@ def with_labels(node: Node, formula: str) -> str:
 
     def substitute(match: re.Match[str]) -> str:
         name = names[match.group(1)]
-        # Already alone in parentheses, as a function's argument: log(x) becomes log(a + b), not log((a + b)).
-        bracketed = formula[match.start() - 1 : match.start()] == "(" and formula[match.end() : match.end() + 1] == ")"
+        # A whole argument of a call: log(x) becomes log(a + b), and when(x, 1) when(a + b, 1), not log((a + b)).
+        before, after = formula[: match.start()], formula[match.end() :]
+        bracketed = before.endswith(("(", ", ")) and after.startswith((")", ","))
         return name if bracketed else wrap(name)
 
     return re.sub(_PLACEHOLDER, substitute, formula)
+
+
+def defined(x: float) -> float | None:
+    """A node's value for JSON: None where it was not evaluated (NaN: only a `where` branch not chosen needed it,
+    and computing it failed)."""
+    return None if math.isnan(x) else x
+
+
+def data_text(x: float) -> str:
+    """A node's value for CSV and TSV: its repr, or empty where it was not evaluated (see `defined`)."""
+    return "" if math.isnan(x) else repr(x)

@@ -164,6 +164,19 @@ class ArrayMath:
         return _where(x <= high, x, high)
 
     @staticmethod
+    def where(condition: Any, yes: Any, no: Any) -> Any:
+        # Both were computed over every row; a row whose chosen one is not finite goes to the scalar engine.
+        return _where(condition != 0.0, yes, no)
+
+    @staticmethod
+    def when(condition: Any, chosen: Any) -> Any:
+        return _where(condition != 0.0, chosen, 0.0)
+
+    @staticmethod
+    def unless(condition: Any, chosen: Any) -> Any:
+        return _where(condition == 0.0, chosen, 0.0)
+
+    @staticmethod
     def relu(x: Any) -> Any:
         return _where(x > 0.0, x, 0.0)
 

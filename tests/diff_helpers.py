@@ -79,6 +79,27 @@ def run_python(code: Generated, point: Point) -> Results:
     return _unpack(result)
 
 
+def run_numpy(code: Generated, point: Point) -> Results:
+    """The generated NumPy function at `point`, over arrays of one element (None where a number is not finite)."""
+    import numpy as np
+
+    function = load_python(code).f
+    value, first, *rest = function(**{name: np.array([value]) for name, value in _arguments(code, point).items()})
+    second = rest[0] if rest else {}
+
+    def number(x: Any) -> float:
+        # A program without variables gives plain numbers: the arguments' broadcast shape is ().
+        return float(np.asarray(x).reshape(-1)[0])
+
+    return _finite_or_none(
+        (
+            number(value),
+            {v: number(d) for v, d in first.items()},
+            {r: {c: number(x) for c, x in row.items()} for r, row in second.items()},
+        )
+    )
+
+
 def _arguments(code: Generated, point: Point) -> dict[str, float]:
     return {spelled: point[name] for name, spelled in code.variables.items() if name in point}
 
@@ -187,10 +208,11 @@ def agree(expected: Results, actual: Results, rtol: float = 1e-9) -> bool:
 
 
 def documented_difference(program: Program, point: Point) -> bool:
-    """Whether `point` is where generated code may fail though eval does not (README, diff).
-
-    Either a node's local derivative is infinite or undefined there (eval passes nothing back through a node whose
-    gradient is 0, generated code multiplies), or an op's registry convention holds there (d/dy x**y at x = 0).
+    """Whether `point` is where generated code may fail though eval does not (README, diff): a local derivative
+    that is not finite there though no registry mark says it can be (it overflows: 1/y at a subnormal y), behind a
+    gradient of 0 (eval passes nothing back through it; the generated code multiplies). Partials that can be
+    infinite where their op is defined (`ops.Op.unbounded`) are guarded, `where` branches not chosen are not
+    computed, and the formulas give eval's conventions, so every other point must agree.
     """
     from exprgrad.mathspace import FLOAT_MATH
 
@@ -201,9 +223,13 @@ def documented_difference(program: Program, point: Point) -> bool:
         if op is None:
             continue
         values = [child.data for child in node.inputs]
-        if any(convention.holds(*values) for convention in op.conventions):
-            return True
-        for partial in op.partials:
+        if any(math.isnan(value) for value in values) or node.grad != 0.0:
+            # Not evaluated (a `where` branch not chosen), or a gradient that passes the partial on: eval too fails.
+            continue
+        constants = tuple(child.data if not child.needs_grad else None for child in node.inputs)
+        for slot, partial in enumerate(op.partials):
+            if op.unbounded(slot, constants):
+                continue
             try:
                 if not math.isfinite(partial(FLOAT_MATH, *values, node.data)):
                     return True

@@ -138,6 +138,7 @@ def _unary(child: Expr, kind: str) -> Expr:
 
 def _binary(left: Expr, right: Expr, kind: str) -> Expr:
     a, b = left.text, right.text
+    half = sympy.Rational(1, 2)
     table = {
         "add": Expr(f"({a}) + ({b})", left.sym + right.sym),
         "sub": Expr(f"({a}) - ({b})", left.sym - right.sym),
@@ -155,6 +156,18 @@ def _binary(left: Expr, right: Expr, kind: str) -> Expr:
         "leaky_relu": Expr(
             f"leaky_relu({a}, {b})", sympy.Piecewise((left.sym, left.sym > 0), (right.sym * left.sym, True))
         ),
+        # Lazy choices whose branch not chosen fails where it is not chosen: log and sqrt of a value <= 0. Shifted by
+        # 0.5, so that a chosen argument is never tiny (floats near 0.5 are 1e-16 apart): there the second
+        # derivatives overflow, which generated Python writes as inf where eval reports an overflow.
+        "where": Expr(
+            f"where(step(({a}) - 0.5), log(({a}) - 0.5), {b})",
+            sympy.Piecewise((sympy.log(left.sym - half), left.sym > half), (right.sym, True)),
+        ),
+        "when": Expr(
+            f"when(step(({b}) - 0.5), sqrt(({b}) - 0.5)*({a}))",
+            sympy.Piecewise((sympy.sqrt(right.sym - half) * left.sym, right.sym > half), (0, True)),
+        ),
+        "unless": Expr(f"unless(step({a}), {b})", sympy.Piecewise((0, left.sym > 0), (right.sym, True))),
     }
     return table[kind]
 
@@ -167,7 +180,7 @@ UNARY_KINDS = (
 )
 BINARY_KINDS = (
     *("add", "sub", "mul", "div", "pow", "pow()", "atan2", "hypot", "min", "max", "clamp_min", "clamp_max"),
-    "leaky_relu",
+    *("leaky_relu", "where", "when", "unless"),
 )
 
 

@@ -68,7 +68,7 @@ def shown_numbers(page: Page) -> tuple[list[str], list[str]]:
 
 def expected_numbers(document: dict[str, Any]) -> tuple[list[str], list[str]]:
     """eval's JSON numbers written as the page writes them (exprgrad's one number format)."""
-    data = [format_number(node["data"]) for node in document["nodes"]]
+    data = ["not evaluated" if node["data"] is None else format_number(node["data"]) for node in document["nodes"]]
     grads = ["none" if node["grad"] is None else format_number(node["grad"]) for node in document["nodes"]]
     return data, grads
 
@@ -192,6 +192,25 @@ def test_domain_error_names_the_node_and_never_shows_nan(tmp_path: Path, watched
     assert "NaN" not in body and "Infinity" not in body
     page.get_by_label("x value").fill("2")
     assert page.locator("#problem").inner_text() == ""
+    watched.assert_quiet()
+
+
+def test_a_where_branch_not_chosen_is_not_evaluated(tmp_path: Path, watched: Watched) -> None:
+    """Behind a `where` branch not chosen, a value that is not defined is shown as not evaluated, as eval does;
+    a chosen one that is not defined stops the numbers, as without `where`."""
+    program = "L = y*where(step(x), sqrt(x) + log(x), x*x)"
+    page = watched.open(write_page(tmp_path, program, "--x", "-2", "--y", "3"))
+    assert shown_numbers(page) == expected_numbers(eval_json(program, {"x": -2.0, "y": 3.0}))
+    assert "not evaluated" in shown_numbers(page)[0]
+    assert page.locator("#problem").inner_text() == ""
+    assert page.inner_text("#result") == "L = 12"
+    page.get_by_label("x value").fill("4")
+    assert shown_numbers(page) == expected_numbers(eval_json(program, {"x": 4.0, "y": 3.0}))
+    body = page.locator("body").inner_text()
+    assert "NaN" not in body and "Infinity" not in body
+    failing = watched.open(write_page(tmp_path, "L = where(step(-x), log(x), 1)", "--x", "1"))
+    failing.get_by_label("x value").fill("-1")
+    assert failing.locator("#problem").inner_text().startswith("log(x) is not defined at x = -1")
     watched.assert_quiet()
 
 

@@ -78,6 +78,20 @@ BINARY: dict[str, tuple[sympy.Expr, tuple[tuple[float, float], ...]]] = {
     "leaky_relu": (sympy.Piecewise((X, X > 0), (Y * X, True)), ((2.0, 0.1), (-3.0, 0.01), (-0.5, 2.0))),
 }
 PIECEWISE_CONSTANT = ("sign", "step", "floor", "ceil")
+# The lazy choices, as SymPy Piecewise over x (the condition is x - 1) and y: (program, reference, points).
+CHOICES: dict[str, tuple[str, sympy.Expr, tuple[tuple[float, float], ...]]] = {
+    "where": (
+        "where(x - 1, sin(y)*x, exp(y))",
+        sympy.Piecewise((sympy.sin(Y) * X, sympy.Ne(X, 1)), (sympy.exp(Y), True)),
+        ((2.0, 0.5), (-1.0, 3.0), (1.0, 0.5)),
+    ),
+    "when": ("when(x - 1, x*y**2)", sympy.Piecewise((X * Y**2, sympy.Ne(X, 1)), (0, True)), ((2.0, 0.5), (1.0, 3.0))),
+    "unless": (
+        "unless(x - 1, x*y**2)",
+        sympy.Piecewise((0, sympy.Ne(X, 1)), (X * Y**2, True)),
+        ((2.0, 0.5), (1.0, 3.0)),
+    ),
+}
 
 
 def _at(expr: sympy.Expr, point: tuple[float, ...]) -> float:
@@ -95,7 +109,29 @@ def _close(ours: float, reference: float, rel: float, scale: float = 0.0) -> boo
 
 def test_every_function_has_a_reference_here() -> None:
     """Each name a program may call is checked in this module."""
-    assert set(FUNCTIONS) == {*UNARY, *BINARY, *PIECEWISE_CONSTANT, "clamp"}
+    assert set(FUNCTIONS) == {*UNARY, *BINARY, *PIECEWISE_CONSTANT, *CHOICES, "clamp"}
+
+
+@pytest.mark.parametrize("name", sorted(CHOICES))
+def test_choices_match_sympy_piecewise(name: str) -> None:
+    """where, when and unless: value, gradient and Hessian agree with SymPy's Piecewise, on both sides."""
+    text, reference, points = CHOICES[name]
+    program = parse(text)
+    for point in points:
+        values = {"x": point[0], "y": point[1]}
+        result = program.evaluate(values)
+        assert _close(result.value, _at(reference, point), 1e-14), (name, point)
+        hessian = program.hessian(values)
+        for first_symbol, first_name in ((X, "x"), (Y, "y")):
+            if point[0] == 1.0 and first_name == "x":
+                continue  # the jump in the condition: d/dx is the convention 0 there, SymPy has none
+            expected = _at(sympy.diff(reference, first_symbol), point)
+            assert _close(result.gradients[first_name], expected, 1e-13, 1.0), (name, point, first_name)
+            for second_symbol, second_name in ((X, "x"), (Y, "y")):
+                if point[0] == 1.0 and second_name == "x":
+                    continue
+                second = _at(sympy.diff(reference, first_symbol, second_symbol), point)
+                assert _close(hessian[first_name][second_name], second, 1e-12, 1.0), (name, point)
 
 
 @pytest.mark.parametrize(("name", "x"), [(name, x) for name, (_, points) in UNARY.items() for x in points])
@@ -331,8 +367,8 @@ def test_functions_command_lists_everything() -> None:
     functions = {entry["name"]: entry for entry in document["functions"]}
     assert set(functions) >= {op.name for op in FUNCTIONS.values() if op.notation == "call"}
     assert functions["atan2"]["arity"] == 2 and functions["atan2"]["derivatives"] == {
-        "y": "x / hypot(y, x) / hypot(y, x)",
-        "x": "-y / hypot(y, x) / hypot(y, x)",
+        "y": "when(hypot(y, x), x / hypot(y, x) / hypot(y, x))",
+        "x": "when(hypot(y, x), -y / hypot(y, x) / hypot(y, x))",
     }
     assert functions["log"]["aliases"] == ["ln"]
     assert functions["max"]["conventions"] == [

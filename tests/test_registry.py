@@ -6,6 +6,7 @@ formula exprgrad can read or a README row fails here (or in mypy, for a namespac
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from exprgrad import EvaluationError, Value, parse
-from exprgrad.engine import backward, constant, forward
+from exprgrad.engine import backward, constant
 from exprgrad.hessian import VALUE_MATH
 from exprgrad.mathspace import FLOAT_MATH, MathNamespace
 from exprgrad.ops import ALL_OPS, CALL, FUNCTIONS, NODE_OPS, DomainError, Op
@@ -50,7 +51,7 @@ def _arguments(op: Op, samples: tuple[float, ...] = SAMPLES) -> Iterator[tuple[f
 def _value_of(program: Program, bindings: dict[str, float]) -> float:
     """The program's value alone (its gradients may not exist where the value does)."""
     program.bind(bindings)
-    forward(program.nodes)
+    program.forward()
     return program.output.data
 
 
@@ -140,17 +141,10 @@ def test_formula_text_is_exprgrad_and_agrees_with_the_partial(op: Op) -> None:
             assert _ulps(value, expected) <= 4, (op.name, formula, arguments, value, expected)
 
 
-# Conventions whose formula fails at the convention's points instead of giving the partial's value there. A formula
-# that gives it (pow's `out * log(x + (1 - step(abs(x))))`) is right in value but not in slope: `exprgrad diff
-# --order 2` differentiates the formula, and a step that moves a value at one point gives a finite mixed second
-# derivative at x = 0 where it is infinite (eval refuses). So these fail, as the README's diff section says.
-FORMULA_FAILS_AT_CONVENTION = {"pow", "atan2"}
-
-
 @pytest.mark.parametrize("op", NODE_OPS, ids=NODE_IDS)
 def test_formulas_equal_the_partials_at_every_convention_point(op: Op) -> None:
-    """At each point where an op's convention holds, each formula gives exactly its partial's value, or fails
-    if the op is listed as one whose formula cannot say its convention.
+    """At each point where an op's convention holds, each formula gives exactly its partial's value (or fails
+    where the partial fails).
 
     Generated code (`exprgrad diff`) and the explorer evaluate the formulas: a formula that gave another number
     there would make them give a wrong derivative.
@@ -161,7 +155,6 @@ def test_formulas_equal_the_partials_at_every_convention_point(op: Op) -> None:
         if any(convention.holds(*arguments) for convention in op.conventions)
     ]
     assert points or not op.conventions, op.name
-    failures = 0
     for slot, formula in enumerate(op.formulas):
         program = parse(formula)
         for arguments in points:
@@ -171,14 +164,8 @@ def test_formulas_equal_the_partials_at_every_convention_point(op: Op) -> None:
                 expected = op.partials[slot](FLOAT_MATH, *arguments, out)
             except ArithmeticError:
                 continue
-            try:
-                value = _value_of(program, {name: bindings[name] for name in program.variables})
-            except EvaluationError:
-                assert op.name in FORMULA_FAILS_AT_CONVENTION, (op.name, formula, arguments)
-                failures += 1
-                continue
+            value = _value_of(program, {name: bindings[name] for name in program.variables})
             assert value == expected, (op.name, formula, arguments, value, expected)
-    assert (failures > 0) == (op.name in FORMULA_FAILS_AT_CONVENTION), op.name
 
 
 @pytest.mark.parametrize("op", ALL_OPS, ids=OP_IDS)
@@ -292,3 +279,51 @@ def test_number_and_name_patterns_are_the_grammars() -> None:
     assert terminals == {"NUMBER": NUMBER_PATTERN, "NAME": NAME_PATTERN}
     assert f"(?P<NUMBER>{NUMBER_PATTERN})" in TOKEN_PATTERN
     assert f"(?P<NAME>{NAME_PATTERN})" in TOKEN_PATTERN
+
+
+@pytest.mark.parametrize("op", NODE_OPS, ids=NODE_IDS)
+def test_partials_that_can_be_infinite_where_the_op_is_defined_are_marked(op: Op) -> None:
+    """`Op.unbounded` marks exactly the partials found infinite or failing at sample points inside the op's domain
+    (`exprgrad diff` guards those chain-rule terms), whichever of the inputs are constants there."""
+    found: set[int] = set()
+    for arguments in [*_arguments(op), *_arguments(op, RANDOM_SAMPLES)]:
+        out = op.forward(*arguments)
+        for slot, partial in enumerate(op.partials):
+            try:
+                finite = math.isfinite(partial(FLOAT_MATH, *arguments, out))
+            except ArithmeticError:
+                finite = False
+            if finite:
+                continue
+            found.add(slot)
+            for known in itertools.product(*[(None, value) for value in arguments]):
+                assert op.unbounded(slot, known), (op.name, slot, arguments, known)
+    marked = {slot for slot in range(len(op.partials)) if op.unbounded(slot, (None,) * len(op.partials))}
+    assert marked == found, op.name
+
+
+@pytest.mark.parametrize("op", [op for op in NODE_OPS if op.given_constant], ids=lambda op: op.name)
+def test_formulas_given_a_constant_input_equal_the_partial(op: Op) -> None:
+    """A formula for a partial where an input is a constant (`Op.given_constant`) gives the partial's value wherever
+    that constant is not 0 (a constant 0 exponent makes x**0 the constant 1, with no formula), and fails where it
+    fails."""
+    for slot, position, formula in op.given_constant:
+        program = parse(formula)
+        checked = 0
+        for arguments in [*_arguments(op), *_arguments(op, RANDOM_SAMPLES)]:
+            if arguments[position] == 0.0:
+                continue
+            out = op.forward(*arguments)
+            bindings = dict(zip(("x", "y"), arguments, strict=False)) | {"out": out}
+            used = {name: bindings[name] for name in program.variables}
+            try:
+                expected = op.partials[slot](FLOAT_MATH, *arguments, out)
+            except ArithmeticError:
+                with pytest.raises(EvaluationError):
+                    _value_of(program, used)
+                continue
+            assert _ulps(_value_of(program, used), expected) <= 4, (op.name, formula, arguments)
+            checked += 1
+        assert checked > 10, op.name
+        assert op.formula(slot, [index == position for index in range(op.arity)]) == formula
+        assert op.formula(slot, [False] * op.arity) == op.formulas[slot]

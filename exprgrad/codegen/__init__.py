@@ -67,6 +67,7 @@ def _generate(derivatives: Derivatives, target: str, function_name: str, source:
         results = kept + [result for result in results if result not in kept]
     layout = Layout(graph, results, preferred, names.temporary, repeat_calls=writer.repeat_calls)
     used_variables: set[str] = set()
+    lazy = {layout.name[index] for index in layout.conditional} if writer.lazy_statements else set()
 
     def leaf(index: int) -> Written:
         name = graph.name[index]
@@ -76,7 +77,9 @@ def _generate(derivatives: Derivatives, target: str, function_name: str, source:
         constant = graph.constant[index]
         if constant is not None:
             return writer.number(constant)
-        return writer.name(layout.name[index])
+        name = layout.name[index]
+        # A lazy statement is a function computing it once, when it is first read.
+        return writer.name(f"{name}()" if name in lazy else name)
 
     statements = [(name, layout.expression(node, writer, leaf)) for name, node in layout.statements]
     statements += [(name, leaf(node)) for name, node in layout.aliases]
@@ -92,6 +95,7 @@ def _generate(derivatives: Derivatives, target: str, function_name: str, source:
         derivatives=first,
         hessian=hessian,
         order=derivatives.order,
+        lazy=frozenset(lazy),
     )
     return Generated(target, writer.document(document), first, hessian, output_name, variables, derivatives.order)
 

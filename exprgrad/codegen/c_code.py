@@ -16,7 +16,7 @@ from .. import ops
 from ..ops import Op
 from .document import Document, ascii_spelling
 from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
+from .layout import ATOM, Written, call, choice, flatten, infix, prefix_minus, signed_number
 
 # How each op is written: a <math.h> function, a helper below, or None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -30,6 +30,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "eg_relu", "leaky_relu": "eg_leaky_relu", "elu": "eg_elu", "softplus": "eg_softplus",
     "log_sigmoid": "eg_log_sigmoid", "silu": "eg_silu", "gelu": "eg_gelu", "softsign": "eg_softsign",
     "erf": "erf", "erfc": "erfc",
+    "when": None, "unless": None, "where": None,
 }  # fmt: skip
 
 # Helpers written from the registry's forward functions, with the same comparisons (ties, zeros, kinks).
@@ -230,6 +231,7 @@ class CWriter:
     helpers: dict[str, str] = HELPERS
     repeat_calls = False
     keeps_statements = False
+    lazy_statements = False
 
     def __init__(self) -> None:
         self.used: set[str] = set()
@@ -247,6 +249,9 @@ class CWriter:
         return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
+        if op.gate is not None or op is ops.WHERE:
+            # `c != 0.0 ? a : b`: only the branch chosen is computed. 0 as this target writes it.
+            return choice(op, operands, "c", flatten(self.number(0.0)[0]))
         return write_operation(op, operands, self.spelling, self.helpers, self.used)
 
     def document(self, document: Document) -> str:
@@ -296,7 +301,8 @@ class CWriter:
 def write_operation(
     op: Op, operands: Sequence[Written], spelling: dict[str, str | None], helpers: dict[str, str], used: set[str]
 ) -> Written:
-    """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call."""
+    """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call (`where` and its
+    halves are `CWriter.operation`'s)."""
     spelled = spelling[op.name]
     if spelled is None:
         if op is ops.NEG:

@@ -26,8 +26,11 @@ class Document:
         derivatives: dict[str, str],
         hessian: dict[str, dict[str, str]],
         order: int,
+        lazy: frozenset[str] = frozenset(),
     ) -> None:
         self.order = order
+        # The statements needed only behind a `where` branch (`TargetWriter.lazy_statements`).
+        self.lazy = lazy
         self.source = source
         self.function_name = function_name
         # Program name -> the name the target writes it under, in the order of eval's gradients.
@@ -83,6 +86,9 @@ class TargetWriter(Protocol):
     repeat_calls: bool
     # Whether the program's own named statements are kept (the exprgrad target writes the user's program back).
     keeps_statements: bool
+    # Whether a statement needed only where a `where` chooses it is computed only when it is read (Python, where a
+    # failure raises; C, JavaScript and NumPy compute it to NaN, which is never chosen).
+    lazy_statements: bool
 
     def is_identifier(self, name: str) -> bool: ...
 

@@ -28,6 +28,7 @@ class ExprgradWriter:
     reserved: frozenset[str] = frozenset(FUNCTIONS) | frozenset(CONSTANTS)
     repeat_calls = True
     keeps_statements = True
+    lazy_statements = False
 
     def is_identifier(self, name: str) -> bool:
         return name.isidentifier()

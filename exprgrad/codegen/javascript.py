@@ -28,6 +28,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "eg_relu", "leaky_relu": "eg_leaky_relu", "elu": "eg_elu", "softplus": "eg_softplus",
     "log_sigmoid": "eg_log_sigmoid", "silu": "eg_silu", "gelu": "eg_gelu", "softsign": "eg_softsign",
     "erf": "eg_erf", "erfc": "eg_erfc",
+    "when": None, "unless": None, "where": None,
 }  # fmt: skip
 
 # Written with explicit comparisons: Math.sign(-0) is -0 and Math.max(NaN, 1) NaN; the registry's own choices

@@ -129,6 +129,7 @@ class LatexWriter:
     reserved: frozenset[str] = frozenset()
     repeat_calls = True
     keeps_statements = False
+    lazy_statements = False
 
     def is_identifier(self, name: str) -> bool:
         return name.isidentifier()
@@ -164,6 +165,14 @@ class LatexWriter:
             return ("\\sqrt{", operands[0][0], "}"), ATOM
         if name == "abs":
             return ("\\left|", operands[0][0], "\\right|"), ATOM
+        if op.gate is not None or op is ops.WHERE:
+            condition, *branches = operands
+            test = " = 0" if name == "unless" else " \\neq 0"
+            no = branches[1][0] if len(branches) > 1 else ("0",)
+            return (
+                ("\\begin{cases} ", branches[0][0], " & ", condition[0], test, " \\\\ "),
+                (no, " & \\text{otherwise} \\end{cases}"),
+            ), ATOM
         # An underscore in \operatorname would start a subscript (clamp_max would read clamp with m below).
         escaped = name.replace("_", "\\_")
         spelled = OPERATORS.get(name, f"\\operatorname{{{escaped}}}")

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Final, Protocol
 
+from .. import ops
 from ..ops import Op
 from ..symbolic import Graph
 
@@ -94,6 +95,24 @@ def call(name: str, operands: Sequence[Written], separator: str = ", ") -> Writt
     return tuple(parts), ATOM
 
 
+def choice(op: Op, operands: Sequence[Written], style: str, zero_text: str = "0.0") -> Written:
+    """`when(c, a)`, `unless(c, b)` or `where(c, a, b)` as a conditional: `style` "c" (C and JavaScript, `c != 0.0 ?
+    a : b`) and "python" (`a if c != 0.0 else b`) compute only the branch chosen; "numpy" (np.where) computes both,
+    which arrays do anyway (a failure there is NaN, and not chosen). `zero_text` is how the target writes 0."""
+    zero: Written = ((zero_text,), ATOM)
+    condition, *branches = operands
+    if op.name == "unless":
+        test, yes, no = f" == {zero_text}", branches[0], zero
+    else:
+        test, yes, no = f" != {zero_text}", branches[0], branches[1] if len(branches) > 1 else zero
+    tested = (condition[0] if condition[1] > SUM else ("(", condition[0], ")"), test)
+    if style == "numpy":
+        return ("np.where(", tested, ", ", yes[0], ", ", no[0], ")"), ATOM
+    if style == "python":
+        return ("(", yes[0], " if ", tested, " else ", no[0], ")"), ATOM
+    return ("(", tested, " ? ", yes[0], " : ", no[0], ")"), ATOM
+
+
 def _starts_with_minus(rope: object) -> bool:
     while not isinstance(rope, str):
         if not rope:
@@ -146,6 +165,17 @@ class Layout:
                 counter += 1
                 name = temporary(counter)
             self.name[index] = name
+        # Named nodes needed only where a lazy node (`when`, `unless`) chooses them: the results need every input
+        # of every node they need, except a lazy node's second.
+        always = [False] * len(graph)
+        for _, node in results:
+            always[node] = True
+        for index in range(len(graph) - 1, -1, -1):
+            op = graph.op[index]
+            if always[index] and op is not None:
+                for child in args[index][:1] if op.gate is not None else args[index]:
+                    always[child] = True
+        self.conditional = {index for index in self.name if not always[index]}
         # Statements: (name, node); a result whose node has another name (or is a leaf) is an alias statement.
         self.statements = self._in_reading_order(results)
         self.aliases = [(name, node) for name, node in results if self.name.get(node) != name]
@@ -194,6 +224,21 @@ class Layout:
         op = graph.op[index]
         return repeat_calls or (op is not None and op.notation != "call")
 
+    def _where_parts(self, index: int) -> tuple[int, int, int] | None:
+        """(c, a, b) where node `index` is when(c, a) + unless(c, b), neither half named; else None."""
+        graph = self.graph
+        if graph.op[index] is not ops.ADD:
+            return None
+        first, second = graph.args[index]
+        if graph.op[first] is ops.UNLESS:
+            first, second = second, first
+        if graph.op[first] is not ops.WHEN or graph.op[second] is not ops.UNLESS:
+            return None
+        if first in self.name or second in self.name:
+            return None
+        (condition, yes), (other, no) = graph.args[first], graph.args[second]
+        return (condition, yes, no) if condition == other else None
+
     def expression(self, node: int, target: Target, leaf: Callable[[int], Written]) -> Written:
         """How `node` is written: named children by their names, the others inline."""
         graph = self.graph
@@ -208,6 +253,10 @@ class Layout:
                 done[index] = leaf(index)
                 continue
             children = graph.args[index]
+            parts = self._where_parts(index)
+            if parts is not None:
+                # when(c, a) + unless(c, b), as the program wrote it: where(c, a, b).
+                op, children = ops.WHERE, parts
             if ready:
                 done[index] = target.operation(op, [done[child] for child in children])
                 continue

@@ -24,6 +24,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "_relu", "leaky_relu": "_leaky_relu", "elu": "_elu", "softplus": "_softplus",
     "log_sigmoid": "_log_sigmoid", "silu": "_silu", "gelu": "_gelu", "softsign": "_softsign", "erf": "_erf",
     "erfc": "_erfc",
+    "when": None, "unless": None, "where": None,
 }  # fmt: skip
 
 # Comparisons are written out (np.where), so ties and zeros take the same side as in exprgrad's forward functions.
@@ -60,6 +61,8 @@ class NumpyWriter(PythonWriter):
     spelling = SPELLING
     helpers = HELPERS
     needs = NEEDS
+    choice_style = "numpy"
+    lazy_statements = False
 
     def document(self, document: Document) -> str:
         return python_module(self, document, arrays=True)

@@ -15,7 +15,7 @@ from .. import ops
 from ..ops import Op
 from .document import Document, ascii_spelling
 from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
+from .layout import ATOM, Written, call, choice, flatten, infix, prefix_minus, signed_number
 
 # How each op is written: the function called (a `math` function, or a helper below), None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -29,6 +29,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "clamp": "_clamp", "sigmoid": "_sigmoid", "relu": "_relu", "leaky_relu": "_leaky_relu", "elu": "_elu",
     "softplus": "_softplus", "log_sigmoid": "_log_sigmoid", "silu": "_silu", "gelu": "_gelu",
     "softsign": "_softsign", "erf": "math.erf", "erfc": "math.erfc",
+    "when": None, "unless": None, "where": None,
 }  # fmt: skip
 
 # Helpers, written from the registry's forward functions; each is emitted once, only when the code calls it.
@@ -149,9 +150,12 @@ class PythonWriter:
     reserved: frozenset[str] = RESERVED
     repeat_calls = False
     keeps_statements = False
+    lazy_statements = True
     spelling: dict[str, str | None] = SPELLING
     helpers: dict[str, str] = HELPERS
     needs: dict[str, tuple[str, ...]] = NEEDS
+    # How `where` and its halves are written (`layout.choice`).
+    choice_style = "python"
 
     def __init__(self) -> None:
         self.used: set[str] = set()
@@ -169,6 +173,8 @@ class PythonWriter:
         return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
+        if op.gate is not None or op is ops.WHERE:
+            return choice(op, operands, self.choice_style)
         spelled = self.spelling[op.name]
         if op is ops.POW and _whole_number(operands[1]):
             # A whole constant exponent: `**` is C's pow, as math.pow is, and cannot fail but by overflow.
@@ -199,6 +205,8 @@ def _whole_number(operand: Written) -> bool:
 def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> str:
     """The module text shared by the Python (floats) and NumPy (`arrays`) targets."""
     helpers = [writer.helpers[name] for name in helper_closure(writer.used, writer.needs)]
+    if document.lazy:
+        helpers.insert(0, _LAZY)
     parameters = []
     for name, spelled in document.variables.items():
         default = document.defaults.get(name)
@@ -252,7 +260,10 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         lines.append(f"        shape = np.broadcast_shapes({shapes})")
     else:
         lines.append("    try:")
-    lines += [f"        {name} = {flatten(rope)}" for name, (rope, _) in document.statements]
+    for name, (rope, _) in document.statements:
+        # A statement needed only behind a `where` branch is computed when first read: it may fail elsewhere.
+        text = f"_Lazy(lambda: {flatten(rope)})" if name in document.lazy else flatten(rope)
+        lines.append(f"        {name} = {text}")
     if not arrays:
         lines.append("    except ZeroDivisionError:")
         lines.append('        raise ValueError("division by zero") from None')
@@ -261,6 +272,18 @@ def python_module(writer: PythonWriter, document: Document, *, arrays: bool) -> 
         lines.append('        raise ValueError("power overflows (the result does not fit in a float)") from None')
     lines.append(f"    return {returned}")
     return "\n".join(lines) + "\n"
+
+
+# A statement needed only behind a `where` branch: computed when first read, so it fails only where it is chosen.
+_LAZY: Final = """class _Lazy:
+    def __init__(self, compute):
+        self.compute = compute
+
+    def __call__(self):
+        if self.compute is not None:
+            self.value = self.compute()
+            self.compute = None
+        return self.value"""
 
 
 def _renamed_arguments(document: Document) -> list[str]:

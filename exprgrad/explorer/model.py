@@ -106,7 +106,10 @@ def page_document(
         "variables": [
             {"name": name, "node": position[id(node)], "value": node.data} for name, node in program.variables.items()
         ],
-        "ops": {name: {"domain": op.domain, "description": op.description} for name, op in sorted(used_ops.items())},
+        "ops": {
+            name: {"domain": op.domain, "description": op.description, "opens": _opens(op)}
+            for name, op in sorted(used_ops.items())
+        },
         # The order of `exprgrad explain`: the output first, then every other node from the last back to the first.
         "stepOrder": [output_index] + [index for index in range(len(nodes) - 1, -1, -1) if index != output_index],
         "precision": precision,
@@ -121,6 +124,13 @@ def page_document(
             "darkFills": [NEGATIVE_FILLS[-1], POSITIVE_FILLS[-1], NEGATIVE_FILLS[-2], POSITIVE_FILLS[-2]],
         },
     }
+
+
+def _opens(op: Op) -> str | None:
+    """For a lazy op (when, unless): where its second input is read, "nonzero" or "zero" (of the first); else None."""
+    if op.gate is None:
+        return None
+    return "nonzero" if op.gate(1.0) else "zero"
 
 
 def node_text_of(node: Any) -> str:

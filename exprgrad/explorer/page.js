@@ -77,11 +77,49 @@
     return nodes[index].inputs.map((child) => `${nodeName(child)} = ${exact(data[child])}`).join(", ");
   }
 
+  // A lazy node (when, unless: the halves of `where`) reads its second input only where its first opens it.
+  const lazy = nodes.some((node) => node.op && doc.ops[node.op].opens);
+  function opens(index, data) {
+    const node = nodes[index];
+    const condition = data[node.inputs[0]];
+    return !Number.isFinite(condition) || (doc.ops[node.op].opens === "nonzero" ? condition !== 0 : condition === 0);
+  }
+
+  // The nodes whose values matter: those the output and every node nothing uses read, through each node's
+  // inputs (a lazy node whose first input closes it does not read its second), as the engine's `needed_nodes`.
+  function neededNodes(data) {
+    const used = new Array(count).fill(false);
+    nodes.forEach((node) => node.inputs.forEach((child) => { used[child] = true; }));
+    const needed = new Array(count).fill(false);
+    const stack = [outputIndex, ...nodes.map((_, index) => index).filter((index) => !used[index])];
+    while (stack.length) {
+      const index = stack.pop();
+      if (needed[index]) continue;
+      needed[index] = true;
+      const node = nodes[index];
+      const skipSecond = node.op && doc.ops[node.op].opens && !opens(index, data);
+      node.inputs.forEach((child, slot) => { if (!(skipSecond && slot === 1)) stack.push(child); });
+    }
+    return needed;
+  }
+
+  function domainError(index, value, data) {
+    const node = nodes[index];
+    const overflow = Number.isNaN(value) ? "" : ", or the result is too large for a number";
+    return {
+      node: index,
+      message: `${named(index)} is not defined at ${describeInputs(index, data)} ` +
+        `(${node.op}'s domain: ${doc.ops[node.op].domain}${overflow}). The values after it and every gradient wait for another input.`,
+    };
+  }
+
   // Every value, every gradient and every chain-rule term at these variable values. A value or a local derivative
-  // that is not a finite number stops the pass there: the page names the node instead of showing NaN.
+  // that is not a finite number stops the pass there: the page names the node instead of showing NaN. In a
+  // program with `where`, a value only a branch not chosen reads is left out (shown as not evaluated) instead.
   function compute(values) {
     const data = new Array(count).fill(null);
     const result = { data, grads: null, terms: [], locals: nodes.map(() => null), error: null };
+    const failed = [];
     for (let index = 0; index < count; index++) {
       const node = nodes[index];
       let value;
@@ -89,20 +127,29 @@
       else if (node.kind === "constant") value = node.value;
       else value = ops[node.op].forward(...node.inputs.map((child) => data[child]));
       if (!Number.isFinite(value)) {
-        const op = doc.ops[node.op];
-        const overflow = Number.isNaN(value) ? "" : ", or the result is too large for a number";
-        result.error = {
-          node: index,
-          message: `${named(index)} is not defined at ${describeInputs(index, data)} ` +
-            `(${node.op}'s domain: ${op.domain}${overflow}). The values after it and every gradient wait for another input.`,
-        };
-        return result;
+        if (!lazy) {
+          result.error = domainError(index, value, data);
+          return result;
+        }
+        failed.push([index, value]);
       }
       data[index] = value;
     }
+    if (failed.length) {
+      const needed = neededNodes(data);
+      const first = failed.find(([index]) => needed[index]);
+      const error = first ? domainError(first[0], first[1], data) : null;
+      failed.forEach(([index]) => { data[index] = null; });
+      if (error) {
+        // As without `where`: nothing from the failing node on is shown.
+        data.fill(null, error.node);
+        result.error = error;
+        return result;
+      }
+    }
     // The local derivatives of every edge, for the edge labels (the sweep itself skips those it does not need).
     nodes.forEach((node, index) => {
-      if (node.op) {
+      if (node.op && data[index] !== null) {
         result.locals[index] = node.inputs.map((_, slot) =>
           ops[node.op].partials[slot](...node.inputs.map((child) => data[child]), data[index]));
       }
@@ -369,7 +416,10 @@
     const node = nodes[index];
     if (node.kind === "variable") return `${node.label} = ${shown(data[index])} (a variable: its value comes from its slider)`;
     if (node.kind === "constant") return `${node.label} = ${shown(data[index])} (a constant)`;
-    const numbers = node.inputs.map((child) => shown(data[child]));
+    if (data[index] === null) {
+      return `${nodeName(index)} = ${node.text}: not evaluated (it is not defined here, and only a where branch not chosen uses it)`;
+    }
+    const numbers = node.inputs.map((child) => (data[child] === null ? "not evaluated" : shown(data[child])));
     const withNumbers = node.symbol && node.op !== "identity" ? infix(node, numbers) : numbers[0];
     return `${nodeName(index)} = ${node.text} = ${withNumbers} = ${shown(data[index])}`;
   }
@@ -450,7 +500,9 @@
 
     nodes.forEach((node, index) => {
       const value = shownData[index];
-      setText(dataCells[index], value === null ? "—" : shown(value));
+      // A node only a `where` branch not chosen reads, once the walk has passed it.
+      const skipped = data[index] === null && !state.error && (atEnd() || cursor >= count || index <= cursor);
+      setText(dataCells[index], skipped ? "not evaluated" : value === null ? "—" : shown(value));
       dataCells[index].classList.toggle("pending", value === null);
       const grad = shownGrads[index];
       setText(gradCells[index], !node.needsGrad ? "none" : grad === null ? "—" : shown(grad));
