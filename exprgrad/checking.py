@@ -81,14 +81,14 @@ def _crosses_kink(before: list[tuple[float, bool]], after: list[tuple[float, boo
 
 @dataclass(frozen=True)
 class _Sample:
-    """The output at x - h, x + h, x - h/2 and x + h/2, and the active kinks' inputs at x - h and x + h."""
+    """The output at x - h, x + h, x - h/2 and x + h/2, and whether an active kink changes branch between x - h
+    and x + h."""
 
     down: float
     up: float
     down_half: float
     up_half: float
-    kinks_down: list[tuple[float, bool]]
-    kinks_up: list[tuple[float, bool]]
+    crosses_kink: bool
 
 
 # One step's sample, or why there is none (the program is not defined somewhere within the step).
@@ -109,7 +109,7 @@ def _scalar_sample(program: Program, variable: Value, x: float, step: float, kin
         return error
     finally:
         _output_at(program, variable, x)
-    return _Sample(down, up, down_half, up_half, kinks_down, kinks_up)
+    return _Sample(down, up, down_half, up_half, _crosses_kink(kinks_down, kinks_up))
 
 
 class _KinkInStep(Exception):
@@ -118,7 +118,7 @@ class _KinkInStep(Exception):
 
 def _central_differences(sample: _Sample, step: float) -> _Estimate:
     """One Richardson-extrapolated central difference at `step`, with its error estimate (raises on a kink)."""
-    if _crosses_kink(sample.kinks_down, sample.kinks_up):
+    if sample.crosses_kink:
         raise _KinkInStep
     f_down, f_up, f_down_half, f_up_half = sample.down, sample.up, sample.down_half, sample.up_half
     coarse = (f_up - f_down) / (2 * step)
@@ -305,9 +305,9 @@ def _sample_in_blocks(
             where[4 * row : 4 * row + 4] = True
             column[4 * row : 4 * row + 4] = (x - step, x + step, x - step / 2, x + step / 2)
         values, suspect = evaluator.forward_near(rows, at_point, moved, kept)
-        read = {p: np.broadcast_to(value, (rows,)).tolist() for p, value in zip(kept, values, strict=True)}
-        outputs = read[output]
-        kink_values = [[read[p] for p in inputs] for inputs in kink_inputs]
+        read = dict(zip(kept, values, strict=True))
+        outputs = np.broadcast_to(read[output], (rows,)).tolist()
+        crossings = _kink_crossings(kinks, kink_inputs, read, at_point, len(part))
         unsure = suspect.tolist()
         for row, (index, x, step) in enumerate(part):
             name, variable = variables[index]
@@ -316,16 +316,34 @@ def _sample_in_blocks(
                 sampled[name][step] = _scalar_sample(program, variable, x, step, kinks)
                 continue
             down, up, down_half, up_half = outputs[first : first + 4]
-            kinks_down = [
-                _piece(node.op, [column[first] for column in columns])
-                for node, columns in zip(kinks, kink_values, strict=True)
-            ]
-            kinks_up = [
-                _piece(node.op, [column[first + 1] for column in columns])
-                for node, columns in zip(kinks, kink_values, strict=True)
-            ]
-            sampled[name][step] = _Sample(down, up, down_half, up_half, kinks_down, kinks_up)
+            sampled[name][step] = _Sample(down, up, down_half, up_half, crossings[row])
     return sampled
+
+
+def _kink_crossings(
+    kinks: list[Value], kink_inputs: list[list[int]], read: Mapping[int, Any], at_point: list[float], samples: int
+) -> list[bool]:
+    """For each sample of a block (four rows: x - h, x + h, x - h/2, x + h/2), whether an active kink changes branch
+    between its rows of x - h and x + h.
+
+    Only the kinks whose inputs a sample moves are looked at: the others have the point's inputs on both rows, so
+    they stay on one branch. A sample's cost is then the kinks its variable reaches, not every active kink, and a
+    sample keeps one bool rather than two lists as long as the program's kinks.
+    """
+    import numpy as np
+
+    crossing = [False] * samples
+    for node, inputs in zip(kinks, kink_inputs, strict=True):
+        columns = [read[p] for p in inputs]
+        moves = np.zeros(samples, dtype=bool)
+        for p, column in zip(inputs, columns, strict=True):
+            if np.ndim(column):  # a NumPy scalar: no row of the block moves it
+                moves |= (column[0::4] != at_point[p]) | (column[1::4] != at_point[p])
+        for sample in np.flatnonzero(moves).tolist():
+            down = _piece(node.op, [float(np.broadcast_to(c, (4 * samples,))[4 * sample]) for c in columns])
+            up = _piece(node.op, [float(np.broadcast_to(c, (4 * samples,))[4 * sample + 1]) for c in columns])
+            crossing[sample] = crossing[sample] or _crosses_kink([down], [up])
+    return crossing
 
 
 def variables_at_kinks(program: Program) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from exprgrad import EvaluationError, checking, parse
+from exprgrad import EvaluationError, checking, parse, points
 from exprgrad.checking import check_gradients
 from exprgrad.vectorized import BlockEvaluator
 
@@ -191,6 +191,23 @@ def test_forward_near_gives_forward_to_the_last_bit(
     assert _bits(alone, rows) == _bits(expected[output], rows)
 
 
+def test_a_point_that_is_not_finite_makes_every_row_suspect() -> None:
+    """When a value at the point itself is not finite (1/c at c = 0), every row is suspect, as in `forward`: the
+    scalar engine says why, row by row."""
+    program = parse("a*b + 1/c")
+    names = list(program.variables)
+    evaluator = BlockEvaluator(program, names)
+    point, _ = evaluator.forward(np.array([[0.5, 2.0, 0.0]]))
+    at_point = [float(np.broadcast_to(value, (1,))[0]) for value in point]
+    block = np.tile([0.5, 2.0, 0.0], (4, 1))
+    block[:2, 0] = (0.25, 0.75)
+    moved = {0: (np.array([True, True, False, False]), block[:, 0])}
+    expected, expected_suspect = evaluator.forward(block)
+    near, suspect = evaluator.forward_near(4, at_point, moved, list(range(len(program.nodes))))
+    assert suspect.tolist() == expected_suspect.tolist() == [True] * 4
+    assert [_bits(value, 4) for value in near] == [_bits(value, 4) for value in expected]
+
+
 def _described(outcome: object) -> str:
     """A sample written out exactly (repr keeps every bit of a float, and -0.0), or its error's message."""
     if isinstance(outcome, EvaluationError):
@@ -267,6 +284,39 @@ def test_rows_that_leave_the_finite_numbers_are_redone_one_at_a_time(monkeypatch
     assert not any(isinstance(outcome, EvaluationError) for outcome in sampled["x7"].values())
 
 
+def test_a_pole_at_a_half_step_sends_the_sample_to_the_scalar_engine() -> None:
+    """A row of x + h/2 that divides by zero (the rows of x - h and x + h are finite) makes the whole sample the
+    scalar engine's, which names the error."""
+    x = 1.0
+    step = checking._step(x, checking._BLOCK_SHRINKS[0])
+    program = parse(f"1/(a - {x + step / 2!r}) + b")
+    program.evaluate({"a": x, "b": 0.5})
+    kinks = checking._active_kinks(program)
+    sampled = checking._sample_in_blocks(program, ["a"], checking._BLOCK_SHRINKS, kinks)
+    outcome = sampled["a"][step]
+    assert isinstance(outcome, EvaluationError) and "division by zero" in str(outcome)
+    assert _described(outcome) == _described(checking._scalar_sample(program, program.variables["a"], x, step, kinks))
+
+
+def test_a_block_is_shorter_when_more_values_stay_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A block's rows times the values it holds (the nodes still to be read and the moved columns) stay within
+    BLOCK_VALUES: statements that all stay alive until the last one sums them get shorter blocks."""
+    n = 200
+    layer = parse("; ".join(f"h{i} = tanh(x{i})" for i in range(n)) + "; L = " + " + ".join(f"h{i}" for i in range(n)))
+    layer.evaluate({f"x{i}": 0.1 * (i % 9 + 1) for i in range(n)})
+    monkeypatch.setattr(points, "BLOCK_VALUES", 40_000)
+    held: list[int] = []
+    original = BlockEvaluator.forward_near
+
+    def measured(self: BlockEvaluator, rows: int, base: Any, moved: Any, kept: Any) -> Any:
+        held.append(rows * (self.held_at_once(kept) + len(moved)))
+        return original(self, rows, base, moved, kept)
+
+    monkeypatch.setattr(BlockEvaluator, "forward_near", measured)
+    checking._sample_in_blocks(layer, list(layer.variables), checking._BLOCK_SHRINKS, [])
+    assert len(held) > 1 and max(held) <= points.BLOCK_VALUES
+
+
 def test_a_block_holds_only_the_values_still_to_be_read() -> None:
     """A block's memory is what stays alive: a few values along a long sum, one per statement still to be summed,
     every node when every node is kept."""
@@ -291,3 +341,32 @@ def test_a_ring_check_grows_about_linearly() -> None:
     its own variables (every row computing every node made a check of n variables quadratic)."""
     ratio = growth(_ring_check(250), _ring_check(1000))
     assert ratio < 9, f"a check of 4x the variables took {ratio:.1f}x as long"
+
+
+def _kink_ring_check(n: int) -> Any:
+    text = " + ".join(f"abs(x{i} - 0.3)*min(x{i}, x{(i + 1) % n})" for i in range(n))
+    program = parse(text)
+    point = {f"x{i}": 0.1 * (i % 9 + 1) + 0.001 * i for i in range(n)}
+    return lambda: check_gradients(program, point, {})
+
+
+def test_a_check_with_kinks_in_every_term_grows_about_linearly() -> None:
+    """4x the variables of a ring with abs and min in every term costs about 4x the time, not 16x: a sample looks
+    only at the kinks its variable moves (looking at every active kink for every sample made it quadratic)."""
+    ratio = growth(_kink_ring_check(150), _kink_ring_check(600))
+    assert ratio < 9, f"a check of 4x the variables took {ratio:.1f}x as long"
+
+
+def test_a_kink_moved_on_the_row_of_x_plus_h_alone_is_crossed() -> None:
+    """abs(r - 1) with r = a rounded to an even number (through 2**53): at a = 0.999997 the row of a - h rounds to the
+    point's 0 and only the row of a + h reaches 2, across the kink; the blocks see that crossing as the scalar
+    engine does."""
+    program = parse("r = (a + 9007199254740992) - 9007199254740992; abs(r - 1)*b + b")
+    x = 0.999997
+    program.evaluate({"a": x, "b": 0.5})
+    kinks = checking._active_kinks(program)
+    step = checking._step(x, checking._BLOCK_SHRINKS[0])
+    sampled = checking._sample_in_blocks(program, ["a"], checking._BLOCK_SHRINKS, kinks)
+    alone = checking._scalar_sample(program, program.variables["a"], x, step, kinks)
+    assert isinstance(alone, checking._Sample) and alone.crosses_kink
+    assert _described(sampled["a"][step]) == _described(alone)
