@@ -230,6 +230,8 @@ def test_every_op_agrees_with_eval_in_every_target(op: ops.Op) -> None:
 # Where eval gives a number though a local derivative is infinite or undefined: 0 times an infinite partial (eval
 # passes nothing back through a gradient of 0), d/dy x**y and d/dx x**y at x = 0, atan2 at the origin, and a
 # `where` whose branch not chosen fails. Each with the points where eval's Hessian refuses and where it does not.
+# Last, choices whose condition fails (NaN in C, JavaScript and NumPy): every target refuses, as eval does, rather
+# than take a branch (`c != 0.0` holds for NaN).
 CONVENTION_POINTS = [
     ("y*sqrt(x)", {"x": 0.0, "y": 0.0}),
     ("y*sqrt(x)", {"x": 4.0, "y": 0.0}),
@@ -246,6 +248,9 @@ CONVENTION_POINTS = [
     ("where(x, sin(x)/x, 1)", {"x": 0.0}),
     ("y*where(step(x), sqrt(x), x*x)", {"x": -1.0, "y": 3.0}),
     ("where(step(x), sqrt(x), x*x) + where(step(-x), sqrt(-x), 1)", {"x": 0.0}),
+    ("where(log(x), 1, 2)", {"x": -1.0}),
+    ("y*where(sqrt(x) - 1, y, 2*y)", {"x": -1.0, "y": 3.0}),
+    ("when(log(x), y) + unless(log(x), y)*y", {"x": -1.0, "y": 3.0}),
 ]
 
 

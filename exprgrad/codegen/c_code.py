@@ -16,7 +16,7 @@ from .. import ops
 from ..ops import Op
 from .document import Document, ascii_spelling
 from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, choice, flatten, infix, prefix_minus, signed_number
+from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
 
 # How each op is written: a <math.h> function, a helper below, or None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -30,7 +30,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "eg_relu", "leaky_relu": "eg_leaky_relu", "elu": "eg_elu", "softplus": "eg_softplus",
     "log_sigmoid": "eg_log_sigmoid", "silu": "eg_silu", "gelu": "eg_gelu", "softsign": "eg_softsign",
     "erf": "erf", "erfc": "erfc",
-    "when": None, "unless": None, "where": None,
+    "when": "eg_when", "unless": "eg_unless", "where": "eg_where",
 }  # fmt: skip
 
 # Helpers written from the registry's forward functions, with the same comparisons (ties, zeros, kinks).
@@ -55,6 +55,10 @@ HELPERS: Final[dict[str, str]] = {
     "eg_silu": "static double eg_silu(double x) { return x * eg_sigmoid(x); }",
     "eg_gelu": "static double eg_gelu(double x) { return x * erfc(-x / sqrt(2.0)) / 2.0; }",
     "eg_softsign": "static double eg_softsign(double x) { return x / (1.0 + fabs(x)); }",
+    # A condition that is NaN (it failed: eval refuses) gives NaN, not a branch: `c != 0.0` alone would hold.
+    "eg_when": "static double eg_when(double c, double a) { return isnan(c) ? c : (c != 0.0 ? a : 0.0); }",
+    "eg_unless": "static double eg_unless(double c, double b) { return isnan(c) ? c : (c == 0.0 ? b : 0.0); }",
+    "eg_where": "static double eg_where(double c, double a, double b) { return isnan(c) ? c : (c != 0.0 ? a : b); }",
 }
 NEEDS: Final[dict[str, tuple[str, ...]]] = {
     "eg_silu": ("eg_sigmoid",), "eg_clamp": ("eg_clamp_min", "eg_clamp_max"),
@@ -249,9 +253,6 @@ class CWriter:
         return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
-        if op.gate is not None or op is ops.WHERE:
-            # `c != 0.0 ? a : b`: only the branch chosen is computed. 0 as this target writes it.
-            return choice(op, operands, "c", flatten(self.number(0.0)[0]))
         return write_operation(op, operands, self.spelling, self.helpers, self.used)
 
     def document(self, document: Document) -> str:
@@ -301,8 +302,7 @@ class CWriter:
 def write_operation(
     op: Op, operands: Sequence[Written], spelling: dict[str, str | None], helpers: dict[str, str], used: set[str]
 ) -> Written:
-    """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call (`where` and its
-    halves are `CWriter.operation`'s)."""
+    """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call."""
     spelled = spelling[op.name]
     if spelled is None:
         if op is ops.NEG:

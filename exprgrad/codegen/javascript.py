@@ -28,7 +28,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "eg_relu", "leaky_relu": "eg_leaky_relu", "elu": "eg_elu", "softplus": "eg_softplus",
     "log_sigmoid": "eg_log_sigmoid", "silu": "eg_silu", "gelu": "eg_gelu", "softsign": "eg_softsign",
     "erf": "eg_erf", "erfc": "eg_erfc",
-    "when": None, "unless": None, "where": None,
+    "when": "eg_when", "unless": "eg_unless", "where": "eg_where",
 }  # fmt: skip
 
 # Written with explicit comparisons: Math.sign(-0) is -0 and Math.max(NaN, 1) NaN; the registry's own choices
@@ -54,6 +54,10 @@ HELPERS: Final[dict[str, str]] = {
     "eg_silu": "function eg_silu(x) { return x * eg_sigmoid(x); }",
     "eg_gelu": "function eg_gelu(x) { return x * eg_erfc(-x / Math.SQRT2) / 2; }",
     "eg_softsign": "function eg_softsign(x) { return x / (1 + Math.abs(x)); }",
+    # A condition that is NaN (it failed: eval refuses) gives NaN, not a branch: `c !== 0` alone would hold.
+    "eg_when": "function eg_when(c, a) { return Number.isNaN(c) ? c : (c !== 0 ? a : 0); }",
+    "eg_unless": "function eg_unless(c, b) { return Number.isNaN(c) ? c : (c === 0 ? b : 0); }",
+    "eg_where": "function eg_where(c, a, b) { return Number.isNaN(c) ? c : (c !== 0 ? a : b); }",
     # erf by its series exp(-x^2) * sum 2^n x^(2n+1) / (1*3*...*(2n+1)) (all terms positive, so nothing cancels)
     # below 1, and erfc by its continued fraction (Lentz's method) above; each from the other by 1 - (the result).
     "eg_erf_parts": """function eg_erf_parts(x) {

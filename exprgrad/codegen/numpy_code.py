@@ -24,7 +24,7 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "_relu", "leaky_relu": "_leaky_relu", "elu": "_elu", "softplus": "_softplus",
     "log_sigmoid": "_log_sigmoid", "silu": "_silu", "gelu": "_gelu", "softsign": "_softsign", "erf": "_erf",
     "erfc": "_erfc",
-    "when": None, "unless": None, "where": None,
+    "when": "_when", "unless": "_unless", "where": "_where",
 }  # fmt: skip
 
 # Comparisons are written out (np.where), so ties and zeros take the same side as in exprgrad's forward functions.
@@ -47,6 +47,10 @@ HELPERS: Final[dict[str, str]] = {
     "_silu": "def _silu(x):\n    return x * _sigmoid(x)",
     "_gelu": "def _gelu(x):\n    return x * _erfc(-x / math.sqrt(2.0)) / 2.0",
     "_softsign": "def _softsign(x):\n    return x / (1.0 + np.abs(x))",
+    # A condition that is NaN (it failed: eval refuses) gives NaN, not a branch: `c != 0.0` alone would hold.
+    "_when": "def _when(c, a):\n    return np.where(np.isnan(c), c, np.where(c != 0.0, a, 0.0))",
+    "_unless": "def _unless(c, b):\n    return np.where(np.isnan(c), c, np.where(c == 0.0, b, 0.0))",
+    "_where": "def _where(c, a, b):\n    return np.where(np.isnan(c), c, np.where(c != 0.0, a, b))",
     "_erf": "_erf = np.vectorize(math.erf, otypes=[float])",
     "_erfc": "_erfc = np.vectorize(math.erfc, otypes=[float])",
 }
@@ -61,7 +65,6 @@ class NumpyWriter(PythonWriter):
     spelling = SPELLING
     helpers = HELPERS
     needs = NEEDS
-    choice_style = "numpy"
     lazy_statements = False
 
     def document(self, document: Document) -> str:
