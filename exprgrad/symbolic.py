@@ -17,7 +17,8 @@ Where `eval` gives a number though a local derivative is infinite or undefined, 
 nothing back through a gradient of 0: a term whose partial can be infinite where its op is defined
 (`ops.Op.unbounded`) is written ``when(g, g*p)``, 0 where g is, without computing p there. A `where` branch not
 chosen is not computed: while derivatives are built, arithmetic on ``when(c, x)`` is written inside it
-(``when(c, x*y)``). The Hessian differentiates the plain products, as eval's differentiates its backward pass.
+(``when(c, x*y)``). The Hessian differentiates the plain products, as eval's differentiates its backward pass,
+but keeps the guard of a piecewise-constant gradient (max's partial), which eval computes as a constant.
 
 Node numbers grow in topological order (a node's inputs are always older), so every pass is a plain loop.
 """
@@ -51,6 +52,10 @@ class Graph:
         self.constant: list[float | None] = []
         self.name: list[str | None] = []
         self.varies: list[bool] = []
+        # Whether a node of a derivative is piecewise constant (its slope 0 wherever it has one: max's partial
+        # (1 + sign(x - y))/2): eval's Hessian computes such a partial as a constant, so a 0 there passes nothing
+        # back. The program's own nodes (a step(x) it wrote) are not: eval differentiates through them.
+        self.flat: list[bool] = []
         self._known: dict[Any, int] = {}
         # While derivatives are built: a product (or quotient, negation, sum) of a lazy `when(c, x)` is written
         # inside it, `when(c, x*y)`, so what lies behind an unchosen branch is not computed, as eval passes nothing
@@ -73,6 +78,15 @@ class Graph:
         self.constant.append(constant)
         self.name.append(name)
         self.varies.append(name is not None or any(self.varies[a] for a in args))
+        flat = self.flat
+        self.flat.append(
+            not self.varies[index]
+            or (
+                self.pushing
+                and op is not None
+                and all(formula == "0" or flat[a] for formula, a in zip(op.formulas, args, strict=True))
+            )
+        )
         self._known[key] = index
         return index
 
@@ -293,8 +307,11 @@ class Term:
     def __mul__(self, other: Term) -> Term:
         graph = self.graph
         product = graph.apply(ops.MUL, self.index, other.index)
-        if other.unbounded and graph.guarding and not graph.nonzero(self.index):
-            # A gradient that cannot be 0 (a constant: a 0 passes nothing) needs no guard.
+        guarded = graph.guarding or graph.flat[self.index]
+        if other.unbounded and guarded and not graph.nonzero(self.index):
+            # A gradient that cannot be 0 (a constant: a 0 passes nothing) needs no guard. Second derivatives
+            # differentiate the plain products, except behind a piecewise-constant gradient, which eval's
+            # Hessian takes as a constant: where it is 0, nothing behind it is differentiated.
             product = graph.guarded(self.index, product)
         return Term(graph, product)
 
