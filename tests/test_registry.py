@@ -245,6 +245,9 @@ def _sweep_and_backward(program: Program) -> tuple[list[float], list[float]]:
         "y = max(a, b) * min(a, c) + clamp(a, b, c)**2 + atan2(a, b) + hypot(a, c) + gelu(a)*silu(b)",
         "y = leaky_relu(a, 0.1) + elu(b) + softplus(c) + log_sigmoid(a) + softsign(b) + erf(a)*erfc(b)",
         "y = a**b + log1p(a*a) + expm1(b) + exp2(c) + log2(c*c) + log10(c*c) + cbrt(a) + sinh(a)*cosh(b)",
+        # Partials that are the number 0 (the sweep passes nothing through them) under negative gradients, and a
+        # `where` branch not evaluated (log(b) at b <= 0) or whose partial is infinite (sqrt(b) at b = 0).
+        "y = -(where(step(b), log(b)*c, a*c*step(c - 1)) * sign(a - 1) + floor(b)*c*a + when(step(b), sqrt(b))*f)",
     ],
 )
 @pytest.mark.parametrize("point", [(0.5, -1.25, 2.0, 3.0), (2.0, 2.0, 0.75, -1.0), (0.3, 0.0, 1.5, 0.5)])
