@@ -18,7 +18,8 @@ nothing back through a gradient of 0: a term whose partial can be infinite where
 (`ops.Op.unbounded`) is written ``when(g, g*p)``, 0 where g is, without computing p there. A `where` branch not
 chosen is not computed: while derivatives are built, arithmetic on ``when(c, x)`` is written inside it
 (``when(c, x*y)``). The Hessian differentiates the plain products, as eval's differentiates its backward pass,
-but keeps the guard of a piecewise-constant gradient (max's partial), which eval computes as a constant.
+except that each product with a piecewise-constant gradient (max's partial) is guarded: eval computes such a
+gradient as a constant, and where it is 0 differentiates nothing behind it.
 
 Node numbers grow in topological order (a node's inputs are always older), so every pass is a plain loop.
 """
@@ -307,11 +308,12 @@ class Term:
     def __mul__(self, other: Term) -> Term:
         graph = self.graph
         product = graph.apply(ops.MUL, self.index, other.index)
-        guarded = graph.guarding or graph.flat[self.index]
-        if other.unbounded and guarded and not graph.nonzero(self.index):
-            # A gradient that cannot be 0 (a constant: a 0 passes nothing) needs no guard. Second derivatives
-            # differentiate the plain products, except behind a piecewise-constant gradient, which eval's
-            # Hessian takes as a constant: where it is 0, nothing behind it is differentiated.
+        # Written guarded: a product with a partial that can be infinite; and, for the plain products second
+        # derivatives differentiate, any product with a piecewise-constant gradient, which eval's Hessian computes
+        # as a constant: where it is 0, nothing behind it (abs(sin(cbrt(x))) at x = 0: cbrt) is differentiated.
+        guard = other.unbounded if graph.guarding else graph.flat[self.index]
+        if guard and not graph.nonzero(self.index):
+            # A gradient that cannot be 0 (a constant: a 0 passes nothing) needs no guard.
             product = graph.guarded(self.index, product)
         return Term(graph, product)
 

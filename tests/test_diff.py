@@ -248,9 +248,10 @@ CONVENTION_POINTS = [
     ("where(x, sin(x)/x, 1)", {"x": 0.0}),
     ("y*where(step(x), sqrt(x), x*x)", {"x": -1.0, "y": 3.0}),
     ("where(step(x), sqrt(x), x*x) + where(step(-x), sqrt(-x), 1)", {"x": 0.0}),
-    # A piecewise-constant partial (max's) that is 0: eval's Hessian differentiates nothing behind it, but does
-    # behind x times it.
+    # A piecewise-constant partial (max's, abs's) that is 0: eval's Hessian differentiates nothing behind it, but
+    # does behind x times it.
     ("max(sqrt(y), 3)", {"y": 0.0}),
+    ("abs(sin(cbrt(x)))", {"x": 0.0}),
     ("x*max(sqrt(y), 3)", {"x": 2.0, "y": 0.0}),
     ("where(log(x), 1, 2)", {"x": -1.0}),
     ("y*where(sqrt(x) - 1, y, 2*y)", {"x": -1.0, "y": 3.0}),
