@@ -115,12 +115,13 @@ def test_partials_agree_in_every_namespace(op: Op) -> None:
 
 @pytest.mark.parametrize("op", NODE_OPS, ids=NODE_IDS)
 def test_formula_text_is_exprgrad_and_agrees_with_the_partial(op: Op) -> None:
-    """Each formula parses in exprgrad's language and, evaluated by exprgrad, gives the partial within 4 ulps.
+    """Each formula, and each as people read it (`Op.written`), parses in exprgrad's language and, evaluated by
+    exprgrad, gives the partial within 4 ulps.
 
     Where the partial takes a special case named in the op's conventions (pow at x = 0) the formula may fail; where
     the partial fails (an infinite derivative), the formula fails too.
     """
-    for slot, formula in enumerate(op.formulas):
+    for slot, formula in sorted({*enumerate(op.formulas), *enumerate(op.written)}):
         program = parse(formula)
         assert set(program.variables) <= {"x", "y", "out"}, formula
         for arguments in [*_arguments(op), *_arguments(op, RANDOM_SAMPLES)]:
