@@ -209,9 +209,14 @@ class Graph:
             return args[1] if op is ops.WHEN else self.number(0.0)
         if chosen == 0.0:
             return self.number(0.0)
-        if self.op[args[0]] is ops.ABS:
-            # abs(c) is 0 exactly where c is.
+        kind = self.op
+        if kind[args[0]] is ops.ABS or kind[args[0]] is ops.NEG:
+            # abs(c) and -c are 0 exactly where c is.
             return self.apply(op, self.args[args[0]][0], args[1])
+        inner = args[1]
+        if kind[inner] in ops.GATES and self.args[inner][0] == args[0]:
+            # The same choice twice: when(c, when(c, x)) is when(c, x), and when(c, unless(c, x)) is 0.
+            return inner if kind[inner] is op else self.number(0.0)
         return None
 
     def nonzero(self, index: int) -> bool:

@@ -334,6 +334,14 @@ def test_the_generated_program_is_a_program_with_the_original_output() -> None:
     assert {v: labels[f"d_{v}"] for v in "abcf"} == original["gradients"]
 
 
+def test_guards_are_written_without_a_sign_and_a_choice_once() -> None:
+    """-g is 0 exactly where g is, so its guard tests g; a choice inside the same choice is written once."""
+    lines = generated("y*sqrt(x)", "exprgrad", order=2)[1].code.splitlines()
+    assert "d2_x_x = when(t2, -t2*d2_y_x)" in lines
+    lines = generated("x**y", "exprgrad", order=2)[1].code.splitlines()
+    assert "d2_y_y = when(x, when(log(x), t4*log(x)))" in lines
+
+
 def test_a_subexpression_used_twice_is_named_once() -> None:
     """A shared call is computed once in code targets; its forward value is reused by the derivative."""
     code = generated("tanh(x*y)", "python")[1].code
