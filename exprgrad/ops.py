@@ -934,6 +934,8 @@ WHERE: Final = Op(
     (),
     description="a where c is not 0, else b; only the chosen one is computed: when(c, a) + unless(c, b), three nodes",
     parameters=("c", "a", "b"),
+    # Its steps' partials, over the condition (x): the table shows these rather than "that of its steps".
+    written=("0", "when(x, 1)", "unless(x, 1)"),
     domain="every c, a, b (a is needed only where c != 0, b only where c == 0)",
     conventions=(
         Convention(

@@ -370,6 +370,8 @@ def test_functions_command_lists_everything() -> None:
         "y": "x / hypot(y, x) / hypot(y, x)",
         "x": "-y / hypot(y, x) / hypot(y, x)",
     }
+    # A composition whose steps' partials read simply (where's halves) shows them rather than "that of ...".
+    assert functions["where"]["derivatives"] == {"c": "0", "a": "when(c, 1)", "b": "unless(c, 1)"}
     assert functions["log"]["aliases"] == ["ln"]
     assert functions["max"]["conventions"] == [
         {"where": "x == y", "rule": "d/dx = d/dy = 1/2 (the gradient is split)", "kink": True}

@@ -19,7 +19,7 @@ from exprgrad import EvaluationError, Value, parse
 from exprgrad.engine import backward, constant
 from exprgrad.hessian import VALUE_MATH
 from exprgrad.mathspace import FLOAT_MATH, MathNamespace
-from exprgrad.ops import ALL_OPS, CALL, FUNCTIONS, NODE_OPS, DomainError, Op
+from exprgrad.ops import ALL_OPS, CALL, FUNCTIONS, NODE_OPS, UNLESS, WHEN, WHERE, DomainError, Op
 from exprgrad.program import Program
 from exprgrad.sweep import reverse_sweep
 from exprgrad.vectorized import ARRAY_MATH, FAST_ARRAY_MATH
@@ -331,3 +331,10 @@ def test_formulas_given_a_constant_input_equal_the_partial(op: Op) -> None:
         assert checked > 10, op.name
         assert op.formula(slot, [index == position for index in range(op.arity)]) == formula
         assert op.formula(slot, [False] * op.arity) == op.formulas[slot]
+
+
+def test_where_is_written_with_the_partials_of_its_halves() -> None:
+    """where's row shows the partials of the halves its inputs enter: 0 in c, when's in a and unless's in b."""
+    assert WHEN.formulas[0] == UNLESS.formulas[0] == "0"
+    assert WHERE.written == ("0", WHEN.formulas[1], UNLESS.formulas[1])
+    assert WHERE.steps[:2] == ((WHEN, (0, 1)), (UNLESS, (0, 2)))
