@@ -256,6 +256,11 @@ CONVENTION_POINTS = [
     ("where(log(x), 1, 2)", {"x": -1.0}),
     ("y*where(sqrt(x) - 1, y, 2*y)", {"x": -1.0, "y": 3.0}),
     ("when(log(x), y) + unless(log(x), y)*y", {"x": -1.0, "y": 3.0}),
+    # Nor does a comparison (step, relu, max, ...) of a NaN take a side.
+    ("step(sqrt(x)) + relu(log(x)) + sign(log(x)) + x", {"x": -1.0}),
+    ("max(log(x), 1) + x", {"x": -1.0}),
+    ("clamp(log(x), 0, 1) + x", {"x": -1.0}),
+    ("leaky_relu(1, log(x)) + x", {"x": -1.0}),
 ]
 
 

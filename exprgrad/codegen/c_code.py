@@ -33,22 +33,25 @@ SPELLING: Final[dict[str, str | None]] = {
     "when": "eg_when", "unless": "eg_unless", "where": "eg_where",
 }  # fmt: skip
 
-# Helpers written from the registry's forward functions, with the same comparisons (ties, zeros, kinks).
+# Helpers written from the registry's forward functions, with the same comparisons (ties, zeros, kinks). An input
+# that is NaN (it failed: eval refuses) gives NaN, not a side of a comparison (NaN > 0.0 is false); in min and
+# max a NaN second input already loses every comparison.
 HELPERS: Final[dict[str, str]] = {
-    "eg_sign": "static double eg_sign(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0); }",
-    "eg_step": "static double eg_step(double x) { return x > 0.0 ? 1.0 : 0.0; }",
-    "eg_min": "static double eg_min(double x, double y) { return x <= y ? x : y; }",
-    "eg_max": "static double eg_max(double x, double y) { return x >= y ? x : y; }",
-    "eg_clamp_min": "static double eg_clamp_min(double x, double lo) { return x >= lo ? x : lo; }",
-    "eg_clamp_max": "static double eg_clamp_max(double x, double hi) { return x <= hi ? x : hi; }",
+    "eg_sign": "static double eg_sign(double x) { return isnan(x) ? x : (x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0)); }",
+    "eg_step": "static double eg_step(double x) { return isnan(x) ? x : (x > 0.0 ? 1.0 : 0.0); }",
+    "eg_min": "static double eg_min(double x, double y) { return isnan(x) ? x : (x <= y ? x : y); }",
+    "eg_max": "static double eg_max(double x, double y) { return isnan(x) ? x : (x >= y ? x : y); }",
+    "eg_clamp_min": "static double eg_clamp_min(double x, double lo) { return isnan(x) ? x : (x >= lo ? x : lo); }",
+    "eg_clamp_max": "static double eg_clamp_max(double x, double hi) { return isnan(x) ? x : (x <= hi ? x : hi); }",
     "eg_clamp": "static double eg_clamp(double x, double lo, double hi) "
     "{ return eg_clamp_max(eg_clamp_min(x, lo), hi); }",
     "eg_sigmoid": "static double eg_sigmoid(double x) {\n"
     "    if (x >= 0.0) return 1.0 / (1.0 + exp(-x));\n"
     "    double z = exp(x);\n"
     "    return z / (1.0 + z);\n}",
-    "eg_relu": "static double eg_relu(double x) { return x > 0.0 ? x : 0.0; }",
-    "eg_leaky_relu": "static double eg_leaky_relu(double x, double slope) { return x > 0.0 ? x : slope * x; }",
+    "eg_relu": "static double eg_relu(double x) { return isnan(x) ? x : (x > 0.0 ? x : 0.0); }",
+    "eg_leaky_relu": "static double eg_leaky_relu(double x, double slope) "
+    "{ return isnan(slope) ? slope : (x > 0.0 ? x : slope * x); }",
     "eg_elu": "static double eg_elu(double x) { return x > 0.0 ? x : expm1(x); }",
     "eg_softplus": "static double eg_softplus(double x) { return (x > 0.0 ? x : 0.0) + log1p(exp(-fabs(x))); }",
     "eg_log_sigmoid": "static double eg_log_sigmoid(double x) { return (x < 0.0 ? x : 0.0) - log1p(exp(-fabs(x))); }",
