@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from exprgrad import ops
@@ -549,6 +549,8 @@ def test_greek_and_unicode_names() -> None:
     st.floats(min_value=-3.0, max_value=3.0).map(lambda v: round(v, 3)),
     st.floats(min_value=-3.0, max_value=3.0).map(lambda v: round(v, 3)),
 )
+# atan2's mixed second derivative at x = y cancels to -7e-12 in eval (its terms are 5.6e4) and is 0 in the code.
+@example(ops.ATAN2, 0.003, 0.003)
 def test_every_op_at_random_points(op: ops.Op, x: float, y: float) -> None:
     """For every op at random points (ties and zeros included by rounding): diff then eval agrees with eval."""
     text = _program_of(op)
