@@ -49,12 +49,10 @@ def _usage(op: Op) -> str:
 
 
 def _derivatives(op: Op) -> tuple[tuple[str, str], ...]:
-    if op.steps:
+    if op.steps and not op.written:
         # A composition: its derivatives are those of its steps.
         return tuple((parameter, f"that of {op.description.partition(': ')[2]}") for parameter in op.parameters)
-    return tuple(
-        (parameter, _named(op, formula)) for parameter, formula in zip(op.parameters, op.formulas, strict=True)
-    )
+    return tuple((parameter, _named(op, formula)) for parameter, formula in zip(op.parameters, op.written, strict=True))
 
 
 def entries() -> list[Entry]:

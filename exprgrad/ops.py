@@ -96,6 +96,7 @@ class Op:
         "steps",
         "symbol",
         "unbounded",
+        "written",
     )
 
     def __init__(
@@ -117,6 +118,7 @@ class Op:
         gate: Callable[[float], bool] | None = None,
         unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
         given_constant: tuple[tuple[int, int, str], ...] = (),
+        written: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.symbol = symbol
@@ -148,16 +150,27 @@ class Op:
         # one says more than such a node needs (x**2's slope is `y * x**(y - 1)`, without what x**y needs at 0).
         # Explanations and `exprgrad diff` use it; a registry test checks it equals the partial there.
         self.given_constant = given_constant
+        # The formulas as tables, explanations and messages write them, where `formulas` also spells out the
+        # conventions for generated code (pow's `when(x, out * log(x))` is `out * log(x)` here; the convention
+        # table says what is taken at x = 0). Empty: the formulas themselves.
+        self.written = written or formulas
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
     def formula(self, slot: int, constant: Sequence[bool]) -> str:
         """The formula of partial `slot`, where `constant[i]` says whether input i is a constant (`given_constant`)."""
+        return self._given_constant(slot, constant) or self.formulas[slot]
+
+    def written_formula(self, slot: int, constant: Sequence[bool]) -> str:
+        """`formula` as people read it (`written`)."""
+        return self._given_constant(slot, constant) or self.written[slot]
+
+    def _given_constant(self, slot: int, constant: Sequence[bool]) -> str:
         for given_slot, given_input, text in self.given_constant:
             if given_slot == slot and constant[given_input]:
                 return text
-        return self.formulas[slot]
+        return ""
 
     def kink_at(self, *values: float) -> Convention | None:
         """The convention that applies at these input values where the first derivative does not exist, if any."""
@@ -501,6 +514,7 @@ def _op(
     gate: Callable[[float], bool] | None = None,
     unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
     given_constant: tuple[tuple[int, int, str], ...] = (),
+    written: tuple[str, ...] = (),
 ) -> Op:
     # A Value has two input slots (exprgrad.engine): an op of three inputs is a composition (see CLAMP).
     if len(partials) not in (1, 2) or len(parameters) != len(partials):
@@ -521,6 +535,7 @@ def _op(
         gate=gate,
         unbounded=unbounded,
         given_constant=given_constant,
+        written=written,
     )
 
 
@@ -536,6 +551,7 @@ def _call(
     gate: Callable[[float], bool] | None = None,
     unbounded: Callable[[int, tuple[float | None, ...]], bool] | None = None,
     given_constant: tuple[tuple[int, int, str], ...] = (),
+    written: tuple[str, ...] = (),
 ) -> Op:
     """A function op, written `name(...)`, computed over a namespace by the namespace's member of the same name."""
 
@@ -557,6 +573,7 @@ def _call(
         gate=gate,
         unbounded=unbounded,
         given_constant=given_constant,
+        written=written,
     )
 
 
@@ -627,6 +644,7 @@ POW: Final = _op(
     parameters=_XY,
     unbounded=_pow_unbounded,
     given_constant=((0, 1, "y * x**(y - 1)"),),
+    written=("y * x**(y - 1)", "out * log(x)"),
     domain="x > 0; x == 0 with y >= 0; x < 0 with whole y",
     conventions=(
         Convention(
@@ -744,6 +762,7 @@ ATAN2: Final = _call(
     (_atan2_partial(first=True), "when(hypot(x, y), y / hypot(x, y) / hypot(x, y))"),
     (_atan2_partial(first=False), "when(hypot(x, y), -x / hypot(x, y) / hypot(x, y))"),
     description="the angle of the point (x, y) from the x axis, in [-pi, pi]",
+    written=("y / hypot(x, y) / hypot(x, y)", "-x / hypot(x, y) / hypot(x, y)"),
     parameters=("y", "x"),
     domain="every y, x (atan2(0, 0) = 0)",
     conventions=(
@@ -915,6 +934,8 @@ WHERE: Final = Op(
     (),
     description="a where c is not 0, else b; only the chosen one is computed: when(c, a) + unless(c, b), three nodes",
     parameters=("c", "a", "b"),
+    # Its steps' partials, over the condition (x): the table shows these rather than "that of its steps".
+    written=("0", "when(x, 1)", "unless(x, 1)"),
     domain="every c, a, b (a is needed only where c != 0, b only where c == 0)",
     conventions=(
         Convention(

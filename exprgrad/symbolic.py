@@ -17,7 +17,9 @@ Where `eval` gives a number though a local derivative is infinite or undefined, 
 nothing back through a gradient of 0: a term whose partial can be infinite where its op is defined
 (`ops.Op.unbounded`) is written ``when(g, g*p)``, 0 where g is, without computing p there. A `where` branch not
 chosen is not computed: while derivatives are built, arithmetic on ``when(c, x)`` is written inside it
-(``when(c, x*y)``). The Hessian differentiates the plain products, as eval's differentiates its backward pass.
+(``when(c, x*y)``). The Hessian differentiates the plain products, as eval's differentiates its backward pass,
+except that each product with a piecewise-constant gradient (max's partial) is guarded: eval computes such a
+gradient as a constant, and where it is 0 differentiates nothing behind it.
 
 Node numbers grow in topological order (a node's inputs are always older), so every pass is a plain loop.
 """
@@ -51,6 +53,10 @@ class Graph:
         self.constant: list[float | None] = []
         self.name: list[str | None] = []
         self.varies: list[bool] = []
+        # Whether a node of a derivative is piecewise constant (its slope 0 wherever it has one: max's partial
+        # (1 + sign(x - y))/2): eval's Hessian computes such a partial as a constant, so a 0 there passes nothing
+        # back. The program's own nodes (a step(x) it wrote) are not: eval differentiates through them.
+        self.flat: list[bool] = []
         self._known: dict[Any, int] = {}
         # While derivatives are built: a product (or quotient, negation, sum) of a lazy `when(c, x)` is written
         # inside it, `when(c, x*y)`, so what lies behind an unchosen branch is not computed, as eval passes nothing
@@ -73,6 +79,15 @@ class Graph:
         self.constant.append(constant)
         self.name.append(name)
         self.varies.append(name is not None or any(self.varies[a] for a in args))
+        flat = self.flat
+        self.flat.append(
+            not self.varies[index]
+            or (
+                self.pushing
+                and op is not None
+                and all(formula == "0" or flat[a] for formula, a in zip(op.formulas, args, strict=True))
+            )
+        )
         self._known[key] = index
         return index
 
@@ -194,9 +209,14 @@ class Graph:
             return args[1] if op is ops.WHEN else self.number(0.0)
         if chosen == 0.0:
             return self.number(0.0)
-        if self.op[args[0]] is ops.ABS:
-            # abs(c) is 0 exactly where c is.
+        kind = self.op
+        if kind[args[0]] is ops.ABS or kind[args[0]] is ops.NEG:
+            # abs(c) and -c are 0 exactly where c is.
             return self.apply(op, self.args[args[0]][0], args[1])
+        inner = args[1]
+        if kind[inner] in ops.GATES and self.args[inner][0] == args[0]:
+            # The same choice twice: when(c, when(c, x)) is when(c, x), and when(c, unless(c, x)) is 0.
+            return inner if kind[inner] is op else self.number(0.0)
         return None
 
     def nonzero(self, index: int) -> bool:
@@ -293,7 +313,11 @@ class Term:
     def __mul__(self, other: Term) -> Term:
         graph = self.graph
         product = graph.apply(ops.MUL, self.index, other.index)
-        if other.unbounded and graph.guarding and not graph.nonzero(self.index):
+        # Written guarded: a product with a partial that can be infinite; and, for the plain products second
+        # derivatives differentiate, any product with a piecewise-constant gradient, which eval's Hessian computes
+        # as a constant: where it is 0, nothing behind it (abs(sin(cbrt(x))) at x = 0: cbrt) is differentiated.
+        guard = other.unbounded if graph.guarding else graph.flat[self.index]
+        if guard and not graph.nonzero(self.index):
             # A gradient that cannot be 0 (a constant: a 0 passes nothing) needs no guard.
             product = graph.guarded(self.index, product)
         return Term(graph, product)

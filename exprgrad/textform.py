@@ -106,9 +106,10 @@ def _is_call(text: str) -> bool:
 
 
 def local_formula(node: Node, position: int) -> str:
-    """The registry's formula for d(node)/d(input `position`), written with the labels of the node and its inputs."""
+    """The registry's formula for d(node)/d(input `position`) as people read it (`ops.Op.written`), written with the
+    labels of the node and its inputs."""
     assert node.op is not None
-    return with_labels(node, node.op.formula(position, [not child.needs_grad for child in node.inputs]))
+    return with_labels(node, node.op.written_formula(position, [not child.needs_grad for child in node.inputs]))
 
 
 def with_labels(node: Node, formula: str) -> str:

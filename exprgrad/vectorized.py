@@ -300,14 +300,13 @@ class BlockEvaluator:
         for bit). `moved` maps a column to the rows where it differs from the point and its values on every row;
         the other columns are the point's. A node can differ only where one of its inputs does: it is computed on
         those rows alone and takes its `base` value on the others, or stays a NumPy scalar when nothing moved it.
-        The values are `forward`'s to the last bit, and only computed rows can become non-finite. A node's values
+        The values are `forward`'s to the last bit, and so are the rows that are not finite (a node not finite at the
+        point, one only a `where` branch not chosen there needs, is so on every row not computed). A node's values
         are dropped after their last use, so a block holds at most `held_at_once(kept)` of them.
         """
         nodes: list[Value] = self.program.nodes
         released, _ = self._release_plan(tuple(kept))
         suspect = np.zeros(rows, dtype=bool)
-        if not np.isfinite(base).all():
-            suspect[:] = True  # the point itself is not finite: let the scalar engine say why, row by row
         data: list[Any] = [None] * len(nodes)
         # For each node that moved: the rows where it may differ from the point, as a mask (`everywhere` for all
         # rows) and as their positions (None for all rows).
@@ -340,6 +339,9 @@ class BlockEvaluator:
                             where, source = where | other, -1
                     if where is None:
                         data[index] = np.float64(base[index])
+                        # Not finite at the point (a node of a `where` branch not chosen there): so on every row.
+                        if not math.isfinite(base[index]):
+                            suspect[:] = True
                     else:
                         positions = taken[source] if source >= 0 else np.flatnonzero(where)
                         if positions is None or len(positions) == rows:
@@ -353,7 +355,10 @@ class BlockEvaluator:
                             )
                             result = np.full(rows, base[index])
                             result[positions] = part
-                            suspect[positions] |= ~np.isfinite(part)
+                            if math.isfinite(base[index]):
+                                suspect[positions] |= ~np.isfinite(part)
+                            else:
+                                suspect |= ~np.isfinite(result)
                         data[index], changed[index], taken[index] = result, where, positions
                 for i in released[index]:
                     data[i] = changed[i] = taken[i] = None

@@ -211,6 +211,12 @@ def test_a_where_branch_not_chosen_is_not_evaluated(tmp_path: Path, watched: Wat
     failing = watched.open(write_page(tmp_path, "L = where(step(-x), log(x), 1)", "--x", "1"))
     failing.get_by_label("x value").fill("-1")
     assert failing.locator("#problem").inner_text().startswith("log(x) is not defined at x = -1")
+    # A condition that fails opens neither branch, as in the engine: its failure is named, not the earlier branch's.
+    program = "a = sqrt(x); L = where(log(x), a, 1)"
+    assert "math error at node 'log(x)'" in run("eval", program, "--x", "-1").stderr
+    both = watched.open(write_page(tmp_path, program, "--x", "1"))
+    both.get_by_label("x value").fill("-1")
+    assert both.locator("#problem").inner_text().startswith("log(x) is not defined at x = -1")
     watched.assert_quiet()
 
 

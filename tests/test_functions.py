@@ -367,9 +367,11 @@ def test_functions_command_lists_everything() -> None:
     functions = {entry["name"]: entry for entry in document["functions"]}
     assert set(functions) >= {op.name for op in FUNCTIONS.values() if op.notation == "call"}
     assert functions["atan2"]["arity"] == 2 and functions["atan2"]["derivatives"] == {
-        "y": "when(hypot(y, x), x / hypot(y, x) / hypot(y, x))",
-        "x": "when(hypot(y, x), -y / hypot(y, x) / hypot(y, x))",
+        "y": "x / hypot(y, x) / hypot(y, x)",
+        "x": "-y / hypot(y, x) / hypot(y, x)",
     }
+    # A composition whose steps' partials read simply (where's halves) shows them rather than "that of ...".
+    assert functions["where"]["derivatives"] == {"c": "0", "a": "when(c, 1)", "b": "unless(c, 1)"}
     assert functions["log"]["aliases"] == ["ln"]
     assert functions["max"]["conventions"] == [
         {"where": "x == y", "rule": "d/dx = d/dy = 1/2 (the gradient is split)", "kink": True}

@@ -19,7 +19,7 @@ from exprgrad import EvaluationError, Value, parse
 from exprgrad.engine import backward, constant
 from exprgrad.hessian import VALUE_MATH
 from exprgrad.mathspace import FLOAT_MATH, MathNamespace
-from exprgrad.ops import ALL_OPS, CALL, FUNCTIONS, NODE_OPS, DomainError, Op
+from exprgrad.ops import ALL_OPS, CALL, FUNCTIONS, NODE_OPS, UNLESS, WHEN, WHERE, DomainError, Op
 from exprgrad.program import Program
 from exprgrad.sweep import reverse_sweep
 from exprgrad.vectorized import ARRAY_MATH, FAST_ARRAY_MATH
@@ -115,12 +115,13 @@ def test_partials_agree_in_every_namespace(op: Op) -> None:
 
 @pytest.mark.parametrize("op", NODE_OPS, ids=NODE_IDS)
 def test_formula_text_is_exprgrad_and_agrees_with_the_partial(op: Op) -> None:
-    """Each formula parses in exprgrad's language and, evaluated by exprgrad, gives the partial within 4 ulps.
+    """Each formula, and each as people read it (`Op.written`), parses in exprgrad's language and, evaluated by
+    exprgrad, gives the partial within 4 ulps.
 
     Where the partial takes a special case named in the op's conventions (pow at x = 0) the formula may fail; where
     the partial fails (an infinite derivative), the formula fails too.
     """
-    for slot, formula in enumerate(op.formulas):
+    for slot, formula in sorted({*enumerate(op.formulas), *enumerate(op.written)}):
         program = parse(formula)
         assert set(program.variables) <= {"x", "y", "out"}, formula
         for arguments in [*_arguments(op), *_arguments(op, RANDOM_SAMPLES)]:
@@ -245,6 +246,9 @@ def _sweep_and_backward(program: Program) -> tuple[list[float], list[float]]:
         "y = max(a, b) * min(a, c) + clamp(a, b, c)**2 + atan2(a, b) + hypot(a, c) + gelu(a)*silu(b)",
         "y = leaky_relu(a, 0.1) + elu(b) + softplus(c) + log_sigmoid(a) + softsign(b) + erf(a)*erfc(b)",
         "y = a**b + log1p(a*a) + expm1(b) + exp2(c) + log2(c*c) + log10(c*c) + cbrt(a) + sinh(a)*cosh(b)",
+        # Partials that are the number 0 (the sweep passes nothing through them) under negative gradients, and a
+        # `where` branch not evaluated (log(b) at b <= 0) or whose partial is infinite (sqrt(b) at b = 0).
+        "y = -(where(step(b), log(b)*c, a*c*step(c - 1)) * sign(a - 1) + floor(b)*c*a + when(step(b), sqrt(b))*f)",
     ],
 )
 @pytest.mark.parametrize("point", [(0.5, -1.25, 2.0, 3.0), (2.0, 2.0, 0.75, -1.0), (0.3, 0.0, 1.5, 0.5)])
@@ -327,3 +331,10 @@ def test_formulas_given_a_constant_input_equal_the_partial(op: Op) -> None:
         assert checked > 10, op.name
         assert op.formula(slot, [index == position for index in range(op.arity)]) == formula
         assert op.formula(slot, [False] * op.arity) == op.formulas[slot]
+
+
+def test_where_is_written_with_the_partials_of_its_halves() -> None:
+    """where's row shows the partials of the halves its inputs enter: 0 in c, when's in a and unless's in b."""
+    assert WHEN.formulas[0] == UNLESS.formulas[0] == "0"
+    assert WHERE.written == ("0", WHEN.formulas[1], UNLESS.formulas[1])
+    assert WHERE.steps[:2] == ((WHEN, (0, 1)), (UNLESS, (0, 2)))

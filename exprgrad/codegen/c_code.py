@@ -16,7 +16,7 @@ from .. import ops
 from ..ops import Op
 from .document import Document, ascii_spelling
 from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, choice, flatten, infix, prefix_minus, signed_number
+from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
 
 # How each op is written: a <math.h> function, a helper below, or None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -30,31 +30,38 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "eg_relu", "leaky_relu": "eg_leaky_relu", "elu": "eg_elu", "softplus": "eg_softplus",
     "log_sigmoid": "eg_log_sigmoid", "silu": "eg_silu", "gelu": "eg_gelu", "softsign": "eg_softsign",
     "erf": "erf", "erfc": "erfc",
-    "when": None, "unless": None, "where": None,
+    "when": "eg_when", "unless": "eg_unless", "where": "eg_where",
 }  # fmt: skip
 
-# Helpers written from the registry's forward functions, with the same comparisons (ties, zeros, kinks).
+# Helpers written from the registry's forward functions, with the same comparisons (ties, zeros, kinks). An input
+# that is NaN (it failed: eval refuses) gives NaN, not a side of a comparison (NaN > 0.0 is false); in min and
+# max a NaN second input already loses every comparison.
 HELPERS: Final[dict[str, str]] = {
-    "eg_sign": "static double eg_sign(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0); }",
-    "eg_step": "static double eg_step(double x) { return x > 0.0 ? 1.0 : 0.0; }",
-    "eg_min": "static double eg_min(double x, double y) { return x <= y ? x : y; }",
-    "eg_max": "static double eg_max(double x, double y) { return x >= y ? x : y; }",
-    "eg_clamp_min": "static double eg_clamp_min(double x, double lo) { return x >= lo ? x : lo; }",
-    "eg_clamp_max": "static double eg_clamp_max(double x, double hi) { return x <= hi ? x : hi; }",
+    "eg_sign": "static double eg_sign(double x) { return isnan(x) ? x : (x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0)); }",
+    "eg_step": "static double eg_step(double x) { return isnan(x) ? x : (x > 0.0 ? 1.0 : 0.0); }",
+    "eg_min": "static double eg_min(double x, double y) { return isnan(x) ? x : (x <= y ? x : y); }",
+    "eg_max": "static double eg_max(double x, double y) { return isnan(x) ? x : (x >= y ? x : y); }",
+    "eg_clamp_min": "static double eg_clamp_min(double x, double lo) { return isnan(x) ? x : (x >= lo ? x : lo); }",
+    "eg_clamp_max": "static double eg_clamp_max(double x, double hi) { return isnan(x) ? x : (x <= hi ? x : hi); }",
     "eg_clamp": "static double eg_clamp(double x, double lo, double hi) "
     "{ return eg_clamp_max(eg_clamp_min(x, lo), hi); }",
     "eg_sigmoid": "static double eg_sigmoid(double x) {\n"
     "    if (x >= 0.0) return 1.0 / (1.0 + exp(-x));\n"
     "    double z = exp(x);\n"
     "    return z / (1.0 + z);\n}",
-    "eg_relu": "static double eg_relu(double x) { return x > 0.0 ? x : 0.0; }",
-    "eg_leaky_relu": "static double eg_leaky_relu(double x, double slope) { return x > 0.0 ? x : slope * x; }",
+    "eg_relu": "static double eg_relu(double x) { return isnan(x) ? x : (x > 0.0 ? x : 0.0); }",
+    "eg_leaky_relu": "static double eg_leaky_relu(double x, double slope) "
+    "{ return isnan(slope) ? slope : (x > 0.0 ? x : slope * x); }",
     "eg_elu": "static double eg_elu(double x) { return x > 0.0 ? x : expm1(x); }",
     "eg_softplus": "static double eg_softplus(double x) { return (x > 0.0 ? x : 0.0) + log1p(exp(-fabs(x))); }",
     "eg_log_sigmoid": "static double eg_log_sigmoid(double x) { return (x < 0.0 ? x : 0.0) - log1p(exp(-fabs(x))); }",
     "eg_silu": "static double eg_silu(double x) { return x * eg_sigmoid(x); }",
     "eg_gelu": "static double eg_gelu(double x) { return x * erfc(-x / sqrt(2.0)) / 2.0; }",
     "eg_softsign": "static double eg_softsign(double x) { return x / (1.0 + fabs(x)); }",
+    # A condition that is NaN (it failed: eval refuses) gives NaN, not a branch: `c != 0.0` alone would hold.
+    "eg_when": "static double eg_when(double c, double a) { return isnan(c) ? c : (c != 0.0 ? a : 0.0); }",
+    "eg_unless": "static double eg_unless(double c, double b) { return isnan(c) ? c : (c == 0.0 ? b : 0.0); }",
+    "eg_where": "static double eg_where(double c, double a, double b) { return isnan(c) ? c : (c != 0.0 ? a : b); }",
 }
 NEEDS: Final[dict[str, tuple[str, ...]]] = {
     "eg_silu": ("eg_sigmoid",), "eg_clamp": ("eg_clamp_min", "eg_clamp_max"),
@@ -249,9 +256,6 @@ class CWriter:
         return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
-        if op.gate is not None or op is ops.WHERE:
-            # `c != 0.0 ? a : b`: only the branch chosen is computed. 0 as this target writes it.
-            return choice(op, operands, "c", flatten(self.number(0.0)[0]))
         return write_operation(op, operands, self.spelling, self.helpers, self.used)
 
     def document(self, document: Document) -> str:
@@ -301,8 +305,7 @@ class CWriter:
 def write_operation(
     op: Op, operands: Sequence[Written], spelling: dict[str, str | None], helpers: dict[str, str], used: set[str]
 ) -> Written:
-    """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call (`where` and its
-    halves are `CWriter.operation`'s)."""
+    """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call."""
     spelled = spelling[op.name]
     if spelled is None:
         if op is ops.NEG:

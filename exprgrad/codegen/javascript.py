@@ -28,32 +28,38 @@ SPELLING: Final[dict[str, str | None]] = {
     "relu": "eg_relu", "leaky_relu": "eg_leaky_relu", "elu": "eg_elu", "softplus": "eg_softplus",
     "log_sigmoid": "eg_log_sigmoid", "silu": "eg_silu", "gelu": "eg_gelu", "softsign": "eg_softsign",
     "erf": "eg_erf", "erfc": "eg_erfc",
-    "when": None, "unless": None, "where": None,
+    "when": "eg_when", "unless": "eg_unless", "where": "eg_where",
 }  # fmt: skip
 
 # Written with explicit comparisons: Math.sign(-0) is -0 and Math.max(NaN, 1) NaN; the registry's own choices
-# (ties to x, step(0) = 0) hold here too.
+# (ties to x, step(0) = 0) hold here too. An input that is NaN (it failed: eval refuses) gives NaN, not a side of a
+# comparison (NaN > 0 is false); in min and max a NaN second input already loses every comparison.
 HELPERS: Final[dict[str, str]] = {
     "eg_exp2": "function eg_exp2(x) { return Math.pow(2, x); }",
-    "eg_sign": "function eg_sign(x) { return x > 0 ? 1 : (x < 0 ? -1 : 0); }",
-    "eg_step": "function eg_step(x) { return x > 0 ? 1 : 0; }",
-    "eg_min": "function eg_min(x, y) { return x <= y ? x : y; }",
-    "eg_max": "function eg_max(x, y) { return x >= y ? x : y; }",
-    "eg_clamp_min": "function eg_clamp_min(x, lo) { return x >= lo ? x : lo; }",
-    "eg_clamp_max": "function eg_clamp_max(x, hi) { return x <= hi ? x : hi; }",
+    "eg_sign": "function eg_sign(x) { return Number.isNaN(x) ? x : (x > 0 ? 1 : (x < 0 ? -1 : 0)); }",
+    "eg_step": "function eg_step(x) { return Number.isNaN(x) ? x : (x > 0 ? 1 : 0); }",
+    "eg_min": "function eg_min(x, y) { return Number.isNaN(x) ? x : (x <= y ? x : y); }",
+    "eg_max": "function eg_max(x, y) { return Number.isNaN(x) ? x : (x >= y ? x : y); }",
+    "eg_clamp_min": "function eg_clamp_min(x, lo) { return Number.isNaN(x) ? x : (x >= lo ? x : lo); }",
+    "eg_clamp_max": "function eg_clamp_max(x, hi) { return Number.isNaN(x) ? x : (x <= hi ? x : hi); }",
     "eg_clamp": "function eg_clamp(x, lo, hi) { return eg_clamp_max(eg_clamp_min(x, lo), hi); }",
     "eg_sigmoid": "function eg_sigmoid(x) {\n"
     "  if (x >= 0) return 1 / (1 + Math.exp(-x));\n"
     "  const z = Math.exp(x);\n"
     "  return z / (1 + z);\n}",
-    "eg_relu": "function eg_relu(x) { return x > 0 ? x : 0; }",
-    "eg_leaky_relu": "function eg_leaky_relu(x, slope) { return x > 0 ? x : slope * x; }",
+    "eg_relu": "function eg_relu(x) { return Number.isNaN(x) ? x : (x > 0 ? x : 0); }",
+    "eg_leaky_relu": "function eg_leaky_relu(x, slope) "
+    "{ return Number.isNaN(slope) ? slope : (x > 0 ? x : slope * x); }",
     "eg_elu": "function eg_elu(x) { return x > 0 ? x : Math.expm1(x); }",
     "eg_softplus": "function eg_softplus(x) { return (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x))); }",
     "eg_log_sigmoid": "function eg_log_sigmoid(x) { return (x < 0 ? x : 0) - Math.log1p(Math.exp(-Math.abs(x))); }",
     "eg_silu": "function eg_silu(x) { return x * eg_sigmoid(x); }",
     "eg_gelu": "function eg_gelu(x) { return x * eg_erfc(-x / Math.SQRT2) / 2; }",
     "eg_softsign": "function eg_softsign(x) { return x / (1 + Math.abs(x)); }",
+    # A condition that is NaN (it failed: eval refuses) gives NaN, not a branch: `c !== 0` alone would hold.
+    "eg_when": "function eg_when(c, a) { return Number.isNaN(c) ? c : (c !== 0 ? a : 0); }",
+    "eg_unless": "function eg_unless(c, b) { return Number.isNaN(c) ? c : (c === 0 ? b : 0); }",
+    "eg_where": "function eg_where(c, a, b) { return Number.isNaN(c) ? c : (c !== 0 ? a : b); }",
     # erf by its series exp(-x^2) * sum 2^n x^(2n+1) / (1*3*...*(2n+1)) (all terms positive, so nothing cancels)
     # below 1, and erfc by its continued fraction (Lentz's method) above; each from the other by 1 - (the result).
     "eg_erf_parts": """function eg_erf_parts(x) {

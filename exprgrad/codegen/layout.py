@@ -95,22 +95,17 @@ def call(name: str, operands: Sequence[Written], separator: str = ", ") -> Writt
     return tuple(parts), ATOM
 
 
-def choice(op: Op, operands: Sequence[Written], style: str, zero_text: str = "0.0") -> Written:
-    """`when(c, a)`, `unless(c, b)` or `where(c, a, b)` as a conditional: `style` "c" (C and JavaScript, `c != 0.0 ?
-    a : b`) and "python" (`a if c != 0.0 else b`) compute only the branch chosen; "numpy" (np.where) computes both,
-    which arrays do anyway (a failure there is NaN, and not chosen). `zero_text` is how the target writes 0."""
-    zero: Written = ((zero_text,), ATOM)
+def choice(op: Op, operands: Sequence[Written]) -> Written:
+    """`when(c, a)`, `unless(c, b)` or `where(c, a, b)` as Python's conditional, `a if c != 0.0 else b`, which
+    computes only the branch chosen."""
+    zero: Written = (("0.0",), ATOM)
     condition, *branches = operands
     if op.name == "unless":
-        test, yes, no = f" == {zero_text}", branches[0], zero
+        test, yes, no = " == 0.0", branches[0], zero
     else:
-        test, yes, no = f" != {zero_text}", branches[0], branches[1] if len(branches) > 1 else zero
+        test, yes, no = " != 0.0", branches[0], branches[1] if len(branches) > 1 else zero
     tested = (condition[0] if condition[1] > SUM else ("(", condition[0], ")"), test)
-    if style == "numpy":
-        return ("np.where(", tested, ", ", yes[0], ", ", no[0], ")"), ATOM
-    if style == "python":
-        return ("(", yes[0], " if ", tested, " else ", no[0], ")"), ATOM
-    return ("(", tested, " ? ", yes[0], " : ", no[0], ")"), ATOM
+    return ("(", yes[0], " if ", tested, " else ", no[0], ")"), ATOM
 
 
 def _starts_with_minus(rope: object) -> bool:

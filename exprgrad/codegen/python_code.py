@@ -154,8 +154,6 @@ class PythonWriter:
     spelling: dict[str, str | None] = SPELLING
     helpers: dict[str, str] = HELPERS
     needs: dict[str, tuple[str, ...]] = NEEDS
-    # How `where` and its halves are written (`layout.choice`).
-    choice_style = "python"
 
     def __init__(self) -> None:
         self.used: set[str] = set()
@@ -173,9 +171,10 @@ class PythonWriter:
         return signed_number(value, lambda magnitude: ((repr(magnitude),), ATOM))
 
     def operation(self, op: Op, operands: Sequence[Written]) -> Written:
-        if op.gate is not None or op is ops.WHERE:
-            return choice(op, operands, self.choice_style)
         spelled = self.spelling[op.name]
+        if spelled is None and (op.gate is not None or op is ops.WHERE):
+            # `a if c != 0.0 else b`: only the branch chosen is computed (a failure raises, so c is never NaN).
+            return choice(op, operands)
         if op is ops.POW and _whole_number(operands[1]):
             # A whole constant exponent: `**` is C's pow, as math.pow is, and cannot fail but by overflow.
             spelled = None

@@ -77,12 +77,13 @@
     return nodes[index].inputs.map((child) => `${nodeName(child)} = ${exact(data[child])}`).join(", ");
   }
 
-  // A lazy node (when, unless: the halves of `where`) reads its second input only where its first opens it.
+  // A lazy node (when, unless: the halves of `where`) reads its second input only where its first opens it. A
+  // condition that failed (not a finite number) opens neither branch, as in the engine: its own failure is the error.
   const lazy = nodes.some((node) => node.op && doc.ops[node.op].opens);
   function opens(index, data) {
     const node = nodes[index];
     const condition = data[node.inputs[0]];
-    return !Number.isFinite(condition) || (doc.ops[node.op].opens === "nonzero" ? condition !== 0 : condition === 0);
+    return Number.isFinite(condition) && (doc.ops[node.op].opens === "nonzero" ? condition !== 0 : condition === 0);
   }
 
   // The nodes whose values matter: those the output and every node nothing uses read, through each node's
