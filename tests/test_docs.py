@@ -58,7 +58,9 @@ def _readme_examples() -> list[tuple[str, str]]:
     for block in _FENCE.findall(README.read_text(encoding="utf-8")):
         for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
             command, _, shown = chunk.partition("\n")
-            if command.startswith("exprgrad ") and not any(mark in command for mark in ("$(", "|", ";", ">")):
+            # Shell syntax outside quotes needs a shell; inside a quoted program it is the program's own text.
+            unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", command)
+            if command.startswith("exprgrad ") and not any(mark in unquoted for mark in ("$(", "|", ";", ">")):
                 examples.append((command, shown))
     return examples
 
