@@ -129,8 +129,6 @@ class _GraphBuilder:
         self.nodes: list[Value] = []
         # Nodes copied from function bodies so far, in calls and in the bodies of later functions alike.
         self.copied = 0
-        # Whether a lazy node (where, when, unless) was made: the program then evaluates lazily.
-        self.lazy = False
         self.scope: dict[str, Value] = {}
         self.variables: dict[str, Value] = {}
         self.defaults: dict[str, float] = {}
@@ -258,8 +256,6 @@ class _GraphBuilder:
             return self._report(f"{name} takes {op.arity} argument{plural}, got {len(arguments)}", start)
         # Each argument is a Span: its node first.
         inputs = tuple(argument[0] for argument in arguments)
-        if op.gate is not None or (op.steps and any(step.gate is not None for step, _ in op.steps)):
-            self.lazy = True
         if op.steps:
             return self._composition(op, inputs, start, closing.end())
         return self._node(op, inputs, start, closing.end())
@@ -530,7 +526,6 @@ class _GraphBuilder:
             defaults=self.defaults,
             names=self.scope,
             functions={name: function.parameters for name, function in self.functions.items()},
-            lazy=self.lazy,
         )
 
 

@@ -76,8 +76,6 @@ class Program:
         defaults: dict[str, float],
         names: dict[str, Value] | None = None,
         functions: dict[str, tuple[str, ...]] | None = None,
-        *,
-        lazy: bool | None = None,
     ) -> None:
         self.nodes = nodes
         self.output = output
@@ -89,9 +87,9 @@ class Program:
         # The user functions it defines, with their parameters.
         self.functions = functions or {}
         self._input_ids: list[tuple[int, ...]] | None = None
-        # Whether a node is lazy (`where`): then a failure matters only where its value is needed. The parser
-        # knows; otherwise the nodes are looked at once.
-        self._lazy = lazy
+        # Whether a node is lazy (`where`): then a failure matters only where its value is needed. Found on first
+        # use, and shared by the programs `output` makes over the same nodes.
+        self._lazy: bool | None = None
 
     @property
     def lazy(self) -> bool:
@@ -123,8 +121,9 @@ class Program:
         node = self.names.get(name)
         if node is None:
             raise BindingError(_unknown_output_message(name, self))
-        chosen = Program(self.nodes, node, self.variables, self.defaults, self.names, self.functions, lazy=self._lazy)
+        chosen = Program(self.nodes, node, self.variables, self.defaults, self.names, self.functions)
         chosen._input_ids = self._input_ids
+        chosen._lazy = self._lazy
         return chosen
 
     def output_index(self) -> int:
