@@ -495,8 +495,8 @@ def _whole(x: float) -> bool:
     return x.is_integer()
 
 
-def _at_zero_kink(rule: str) -> Convention:
-    return Convention("x == 0", rule, _at_zero, _sign_piece)
+def _at_zero_kink(rule: str, *, jumps: tuple[int, ...] = (0, 1)) -> Convention:
+    return Convention("x == 0", rule, _at_zero, _sign_piece, jumps=jumps)
 
 
 def _op(
@@ -910,7 +910,7 @@ WHEN: Final = _call(
     description="a where c is not 0, else 0 (a is computed only where c is not 0)",
     parameters=("c", "a"),
     domain="every c, a (a is needed only where c != 0)",
-    conventions=(Convention("x == 0", "d/dc = 0 (a jump)", _at_zero, _sign_piece, jumps=(0,)),),
+    conventions=(_at_zero_kink("d/dc = 0 (a jump)", jumps=(0,)),),
     gate=_is_nonzero,
 )
 UNLESS: Final = _call(
@@ -921,7 +921,7 @@ UNLESS: Final = _call(
     description="b where c is 0, else 0 (b is computed only where c is 0)",
     parameters=("c", "b"),
     domain="every c, b (b is needed only where c == 0)",
-    conventions=(Convention("x == 0", "d/dc = 0 (a jump)", _at_zero, _sign_piece, jumps=(0,)),),
+    conventions=(_at_zero_kink("d/dc = 0 (a jump)", jumps=(0,)),),
     gate=_is_zero,
 )
 WHERE: Final = Op(
@@ -972,7 +972,7 @@ LEAKY_RELU: Final = _call(
     (lambda m, x, y, o: m.clamp_max(x, 0.0), "clamp_max(x, 0)"),
     description="x for x > 0, else slope * x",
     parameters=("x", "slope"),
-    conventions=(Convention("x == 0", "d/dx = slope, d/dslope = 0", _at_zero, _sign_piece, jumps=(0,)),),
+    conventions=(_at_zero_kink("d/dx = slope, d/dslope = 0", jumps=(0,)),),
 )
 ELU: Final = _call(
     "elu",
