@@ -339,9 +339,10 @@ def _kink_crossings(
         for p, column in zip(inputs, columns, strict=True):
             if np.ndim(column):  # a NumPy scalar: no row of the block moves it
                 moves |= (column[0::4] != at_point[p]) | (column[1::4] != at_point[p])
+        full_columns = [np.broadcast_to(column, (4 * samples,)) for column in columns]
         for sample in np.flatnonzero(moves).tolist():
-            down = _piece(node.op, [float(np.broadcast_to(c, (4 * samples,))[4 * sample]) for c in columns])
-            up = _piece(node.op, [float(np.broadcast_to(c, (4 * samples,))[4 * sample + 1]) for c in columns])
+            down = _piece(node.op, [float(column[4 * sample]) for column in full_columns])
+            up = _piece(node.op, [float(column[4 * sample + 1]) for column in full_columns])
             crossing[sample] = crossing[sample] or _crosses_kink([down], [up])
     return crossing
 
