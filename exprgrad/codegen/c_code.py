@@ -14,7 +14,7 @@ from typing import Final
 
 from .. import ops
 from ..ops import Op
-from .document import Document, ascii_spelling
+from .document import Document, ascii_spelling, helper_closure
 from .exprgrad_code import INFIX
 from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
 
@@ -259,8 +259,6 @@ class CWriter:
         return write_operation(op, operands, self.spelling, self.helpers, self.used)
 
     def document(self, document: Document) -> str:
-        from .python_code import helper_closure
-
         helpers = [HELPERS[name] for name in helper_closure(self.used, NEEDS)]
         n = len(document.variables)
         arguments = "const double *in, double *grad" + (", double *hessian" if document.order == 2 else "")

@@ -13,7 +13,7 @@ from typing import Final
 
 from .. import ops
 from ..ops import Op
-from .document import Document, ascii_spelling
+from .document import Document, ascii_spelling, helper_closure
 from .exprgrad_code import INFIX
 from .layout import ATOM, Written, call, choice, flatten, infix, prefix_minus, signed_number
 
@@ -130,18 +130,6 @@ NEEDS: Final[dict[str, tuple[str, ...]]] = {
 RESERVED: Final = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {
     "math", "np", "numpy", "shape", "abs", "float", "ValueError", "ZeroDivisionError",
 }  # fmt: skip
-
-
-def helper_closure(used: set[str], needs: dict[str, tuple[str, ...]]) -> list[str]:
-    """`used` with every helper they call, in a fixed order (the callee first)."""
-    wanted = set(used)
-    stack = list(used)
-    while stack:
-        for other in needs.get(stack.pop(), ()):
-            if other not in wanted:
-                wanted.add(other)
-                stack.append(other)
-    return sorted(wanted, key=lambda name: (name not in {n for names in needs.values() for n in names}, name))
 
 
 class PythonWriter:
