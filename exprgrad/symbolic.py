@@ -26,14 +26,13 @@ Node numbers grow in topological order (a node's inputs are always older), so ev
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 from . import ops
 from .errors import ExprgradError
+from .formats import garbage_collection_paused
 from .ops import DomainError, Op
 from .program import Program
 from .sweep import reverse_sweep
@@ -479,21 +478,10 @@ class Derivatives:
         self.second = second
 
 
-@contextlib.contextmanager
-def paused_collector() -> Iterator[None]:
-    """The cyclic garbage collector paused (graphs and texts are built without cycles; see `exprgrad.parser`)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def differentiate(program: Program, wrt: Sequence[str] = (), order: int = 1) -> Derivatives:
     """The program's output, and its first (and with `order` 2, second) derivatives as a shared graph."""
-    with paused_collector():
+    # Graphs are built without cycles: a collection frees nothing and only walks the growing graph again.
+    with garbage_collection_paused():
         return _differentiate(program, wrt, order)
 
 
