@@ -26,14 +26,13 @@ Node numbers grow in topological order (a node's inputs are always older), so ev
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
 from . import ops
 from .errors import ExprgradError
+from .formats import garbage_collection_paused
 from .ops import DomainError, Op
 from .program import Program
 from .sweep import reverse_sweep
@@ -346,17 +345,15 @@ def _template(op: Op, slot: int, constant: tuple[bool, ...]) -> _Template:
         from .parser import parse
 
         program = parse(formula)
-        position = {id(node): index for index, node in enumerate(program.nodes)}
         template = []
-        for node in program.nodes:
+        for node, inputs in zip(program.nodes, program.input_ids(), strict=True):
             if node.op is None:
                 variable = node.label if node.label in program.variables else None
                 template.append((None, (), None if variable else node.data, variable))
             else:
-                template.append((node.op, tuple(position[id(child)] for child in node.inputs), None, None))
+                template.append((node.op, inputs, None, None))
         # The formula's value is its program's output, which is the last node built.
-        output = position[id(program.output)]
-        template = template[: output + 1]
+        template = template[: program.output_index() + 1]
         _templates[key] = template
     return template
 
@@ -479,21 +476,10 @@ class Derivatives:
         self.second = second
 
 
-@contextlib.contextmanager
-def paused_collector() -> Iterator[None]:
-    """The cyclic garbage collector paused (graphs and texts are built without cycles; see `exprgrad.parser`)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def differentiate(program: Program, wrt: Sequence[str] = (), order: int = 1) -> Derivatives:
     """The program's output, and its first (and with `order` 2, second) derivatives as a shared graph."""
-    with paused_collector():
+    # Graphs are built without cycles: a collection frees nothing and only walks the growing graph again.
+    with garbage_collection_paused():
         return _differentiate(program, wrt, order)
 
 
@@ -506,21 +492,20 @@ def _differentiate(program: Program, wrt: Sequence[str], order: int) -> Derivati
         raise DiffError(f"--order takes 1 or 2, got {order}")
     names = list(dict.fromkeys(wrt)) if wrt else list(program.variables)
     graph = Graph()
-    position = {id(node): index for index, node in enumerate(program.nodes)}
     built: list[int] = []
     assigned: dict[int, str] = {}
-    for node in program.nodes:
+    for node, inputs in zip(program.nodes, program.input_ids(), strict=True):
         if node.op is None:
             if node.label in program.variables and program.variables[node.label] is node:
                 built.append(graph.variable(node.label))
             else:
                 built.append(graph.number(node.data))
             continue
-        index = graph.apply(node.op, *(built[position[id(child)]] for child in node.inputs))
+        index = graph.apply(node.op, *(built[position] for position in inputs))
         built.append(index)
         if node.label.isidentifier() and index not in assigned and graph.op[index] is not None:
             assigned[index] = node.label
-    output = built[position[id(program.output)]]
+    output = built[program.output_index()]
     variable_nodes = [graph.variable(name) for name in names]
     first = dict(zip(names, gradients(graph, output, variable_nodes), strict=True))
     second: dict[str, dict[str, int]] = {}

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from .. import ops
 from ..ops import Op
-from .document import Document, ascii_spelling
-from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, flatten, infix, prefix_minus, signed_number
+from . import exprgrad_code
+from .document import Document, ascii_spelling, helper_closure
+from .layout import ATOM, Written, call, flatten, signed_number
 
 # How each op is written: a <math.h> function, a helper below, or None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -259,8 +258,6 @@ class CWriter:
         return write_operation(op, operands, self.spelling, self.helpers, self.used)
 
     def document(self, document: Document) -> str:
-        from .python_code import helper_closure
-
         helpers = [HELPERS[name] for name in helper_closure(self.used, NEEDS)]
         n = len(document.variables)
         arguments = "const double *in, double *grad" + (", double *hessian" if document.order == 2 else "")
@@ -308,10 +305,7 @@ def write_operation(
     """`op` in C-like syntax: `+ - * /` and unary minus as operators, everything else a call."""
     spelled = spelling[op.name]
     if spelled is None:
-        if op is ops.NEG:
-            return prefix_minus(operands[0])
-        symbol, precedence, right = INFIX[op.name]
-        return infix(symbol, precedence, operands[0], operands[1], right_associative=right)
+        return exprgrad_code.write_operation(op, operands)
     if spelled in helpers:
         used.add(spelled)
     return call(spelled, operands)

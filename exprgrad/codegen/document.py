@@ -106,3 +106,16 @@ class TargetWriter(Protocol):
 def ascii_spelling(name: str) -> str:
     """`name` with every character that is not an ASCII letter, digit or underscore written as `uXXXX`."""
     return "".join(c if (c.isascii() and (c.isalnum() or c == "_")) else f"u{ord(c):04x}" for c in name)
+
+
+def helper_closure(used: set[str], needs: dict[str, tuple[str, ...]]) -> list[str]:
+    """`used` with every helper they call, in a fixed order (the callee first)."""
+    wanted = set(used)
+    stack = list(used)
+    while stack:
+        for other in needs.get(stack.pop(), ()):
+            if other not in wanted:
+                wanted.add(other)
+                stack.append(other)
+    callees = {name for names in needs.values() for name in names}
+    return sorted(wanted, key=lambda name: (name not in callees, name))

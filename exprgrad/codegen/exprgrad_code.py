@@ -59,7 +59,7 @@ class ExprgradWriter:
 
 
 def write_operation(op: Op, operands: Sequence[Written]) -> Written:
-    """`op` in exprgrad's language (and in Python's, which shares its operators and precedence)."""
+    """`op` in exprgrad's language; its operators are also Python's, and C's and JavaScript's but for `**`."""
     if op.name in INFIX:
         symbol, precedence, right = INFIX[op.name]
         return infix(symbol, precedence, operands[0], operands[1], right_associative=right)

@@ -13,7 +13,7 @@ import json
 from typing import Final
 
 from .c_code import CWriter
-from .document import Document
+from .document import Document, helper_closure
 from .layout import ATOM, Written, flatten, signed_number
 
 SPELLING: Final[dict[str, str | None]] = {
@@ -180,8 +180,6 @@ class JavaScriptWriter(CWriter):
         return signed_number(value, lambda magnitude: ((repr(magnitude).removesuffix(".0"),), ATOM))
 
     def document(self, document: Document) -> str:
-        from .python_code import helper_closure
-
         helpers = [HELPERS[name] for name in helper_closure(self.used, NEEDS)]
         # Object keys are the program's own names, so a renamed variable is still passed under its name; a value
         # written in the program is the default, as in the Python target.

@@ -13,9 +13,9 @@ from typing import Final
 
 from .. import ops
 from ..ops import Op
-from .document import Document, ascii_spelling
-from .exprgrad_code import INFIX
-from .layout import ATOM, Written, call, choice, flatten, infix, prefix_minus, signed_number
+from .document import Document, ascii_spelling, helper_closure
+from .exprgrad_code import write_operation
+from .layout import ATOM, Written, call, choice, flatten, signed_number
 
 # How each op is written: the function called (a `math` function, or a helper below), None for an operator.
 SPELLING: Final[dict[str, str | None]] = {
@@ -132,18 +132,6 @@ RESERVED: Final = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {
 }  # fmt: skip
 
 
-def helper_closure(used: set[str], needs: dict[str, tuple[str, ...]]) -> list[str]:
-    """`used` with every helper they call, in a fixed order (the callee first)."""
-    wanted = set(used)
-    stack = list(used)
-    while stack:
-        for other in needs.get(stack.pop(), ()):
-            if other not in wanted:
-                wanted.add(other)
-                stack.append(other)
-    return sorted(wanted, key=lambda name: (name not in {n for names in needs.values() for n in names}, name))
-
-
 class PythonWriter:
     """Writes a module with one function; the helpers it calls come first."""
 
@@ -179,10 +167,7 @@ class PythonWriter:
             # A whole constant exponent: `**` is C's pow, as math.pow is, and cannot fail but by overflow.
             spelled = None
         if spelled is None:
-            if op is ops.NEG:
-                return prefix_minus(operands[0])
-            symbol, precedence, right = INFIX[op.name]
-            return infix(symbol, precedence, operands[0], operands[1], right_associative=right)
+            return write_operation(op, operands)
         if spelled in self.helpers:
             self.used.add(spelled)
         return call(spelled, operands)

@@ -10,9 +10,9 @@ import json
 from collections.abc import Sequence
 from typing import Final
 
+from ..codegen.document import helper_closure
 from ..codegen.javascript import HELPERS, NEEDS, JavaScriptWriter
 from ..codegen.layout import Written, flatten
-from ..codegen.python_code import helper_closure
 from ..ops import IDENTITY, Op
 
 # The registry's placeholders: an op's inputs in order, then its own value (for the partials).
