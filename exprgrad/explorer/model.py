@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from ..dot import DEFAULT_DIGITS, NEGATIVE_FILLS, POSITIVE_FILLS, ZERO_FILL
+from ..dot import DARK_FILLS, DEFAULT_DIGITS, NEGATIVE_FILLS, POSITIVE_FILLS, ZERO_FILL
 from ..ops import IDENTITY, Op
 from ..program import Program
 from ..textform import describe, local_formula, node_text, shown_label, wrap
@@ -121,7 +121,7 @@ def page_document(
             "positiveFills": list(POSITIVE_FILLS),
             "negativeFills": list(NEGATIVE_FILLS),
             "zeroFill": ZERO_FILL,
-            "darkFills": [NEGATIVE_FILLS[-1], POSITIVE_FILLS[-1], NEGATIVE_FILLS[-2], POSITIVE_FILLS[-2]],
+            "darkFills": list(DARK_FILLS),
         },
     }
 
