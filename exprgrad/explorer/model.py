@@ -94,10 +94,6 @@ def page_document(
                 for child in node.inputs
             ]
         node_records.append(record)
-    used_ops: dict[str, Op] = {}
-    for node in nodes:
-        if node.op is not None:
-            used_ops.setdefault(node.op.name, node.op)
     return {
         "output": program.output_name,
         "outputIndex": output_index,
@@ -107,8 +103,8 @@ def page_document(
             {"name": name, "node": position[id(node)], "value": node.data} for name, node in program.variables.items()
         ],
         "ops": {
-            name: {"domain": op.domain, "description": op.description, "opens": _opens(op)}
-            for name, op in sorted(used_ops.items())
+            op.name: {"domain": op.domain, "description": op.description, "opens": _opens(op)}
+            for op in used_ops(program)
         },
         # The order of `exprgrad explain`: the output first, then every other node from the last back to the first.
         "stepOrder": [output_index] + [index for index in range(len(nodes) - 1, -1, -1) if index != output_index],
@@ -124,6 +120,12 @@ def page_document(
             "darkFills": list(DARK_FILLS),
         },
     }
+
+
+def used_ops(program: Program) -> list[Op]:
+    """The ops the program uses, each once, sorted by name."""
+    used = {node.op.name: node.op for node in program.nodes if node.op is not None}
+    return [used[name] for name in sorted(used)]
 
 
 def _opens(op: Op) -> str | None:
