@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..bindings import parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, EXIT_OUT_OF_MEMORY, EXIT_USAGE, exit_code_for
+from .app import EXIT_OUT_OF_MEMORY, EXIT_USAGE, check_exit_code, exit_code_for
 from .arguments import MAX_PROGRAM_BYTES
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ def _check(program: Program, values: dict[str, float], request: dict[str, Any]) 
         raise BindingError("rtol and atol must not be negative")
     results = check_gradients(program, values, expected, rtol=rtol, atol=atol)
     agree, verified_nothing = all_agree(results), nothing_checked(results)
-    code = EXIT_CHECK_FAILED if not agree else (EXIT_NOTHING_CHECKED if verified_nothing else 0)
+    code = check_exit_code(agree=agree, verified_nothing=verified_nothing)
     return check_json(results, ok=agree, nothing_checked=verified_nothing, rtol=rtol, atol=atol), code
 
 

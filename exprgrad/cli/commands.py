@@ -9,7 +9,7 @@ import typer
 
 from ..bindings import Arguments, parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, app, fail, message_text, stdout_console
+from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, app, check_exit_code, fail, message_text, stdout_console
 from .arguments import (
     BINDING_CONTEXT,
     FileOption,
@@ -529,13 +529,11 @@ def check_command(
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
     except ExprgradError as error:
         fail(error)
+    agree, verified_nothing = all_agree(results), nothing_checked(results)
     if output_format is ReportFormat.json:
         from ..formats import check_json
 
-        sys.stdout.write(
-            check_json(results, ok=all_agree(results), nothing_checked=nothing_checked(results), rtol=rtol, atol=atol)
-            + "\n"
-        )
+        sys.stdout.write(check_json(results, ok=agree, nothing_checked=verified_nothing, rtol=rtol, atol=atol) + "\n")
     else:
         from ..plain import check_text
         from ..render import print_check
@@ -547,10 +545,9 @@ def check_command(
             sys.stdout.write(text)
         else:
             print_check(stdout_console(), results)
-    if not all_agree(results):
-        raise typer.Exit(EXIT_CHECK_FAILED)
-    if nothing_checked(results):
-        raise typer.Exit(EXIT_NOTHING_CHECKED)
+    code = check_exit_code(agree=agree, verified_nothing=verified_nothing)
+    if code:
+        raise typer.Exit(code)
 
 
 def _plain_output(cells: int) -> bool:
