@@ -406,11 +406,7 @@ def grad_command(
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
         program, several = _choose_output(program, outputs, "grad")
-        wanted = list(wrt or [])
-        unknown = [name for name in wanted if name not in program.variables]
-        if unknown:
-            listing = ", ".join(program.variables) or "none"
-            raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+        wanted = checked_wrt(program, wrt or [])
         from ..textform import format_number
 
         if several and order == 2:
@@ -439,6 +435,27 @@ def grad_command(
     sys.stdout.write("".join(line + "\n" for line in lines))
 
 
+def checked_wrt(program: "Program", wrt: list[str]) -> list[str]:
+    """The --wrt names (also `batch`'s "wrt"), each a variable of the program, or a BindingError naming them."""
+    unknown = [name for name in wrt if name not in program.variables]
+    if unknown:
+        listing = ", ".join(program.variables) or "none"
+        raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+    return list(wrt)
+
+
+def selected_hessian(program: "Program", values: dict[str, float], wanted: list[str]) -> dict[str, dict[str, float]]:
+    """The second derivatives `grad --order 2` prints: d2/da db for --wrt a --wrt b (d2/da2 for one --wrt), else the
+    block of the --wrt variables (all of them without --wrt), rows and columns in the program's order."""
+    from ..hessian import hessian
+
+    # Only the rows asked for are computed: each is one reverse pass over the gradient graph.
+    if len(wanted) in (1, 2):
+        return hessian(program, values, rows=[wanted[0]], columns=[wanted[-1]])
+    names = [name for name in program.variables if not wanted or name in wanted]
+    return hessian(program, values, rows=names, columns=names)
+
+
 def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> list[str]:
     from ..textform import format_number
 
@@ -448,16 +465,12 @@ def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> l
 
 
 def _second_derivative_lines(program: "Program", values: dict[str, float], wanted: list[str]) -> list[str]:
-    from ..hessian import hessian
     from ..textform import format_number
 
-    # Only the rows asked for are computed: each is one reverse pass over the gradient graph.
+    selected = selected_hessian(program, values, wanted)
     if len(wanted) in (1, 2):
-        row, column = wanted[0], wanted[-1]
-        return [format_number(hessian(program, values, rows=[row], columns=[column])[row][column])]
-    names = [name for name in program.variables if not wanted or name in wanted]
-    selected = hessian(program, values, rows=names, columns=names)
-    return [f"{row}\t{column}\t{format_number(selected[row][column])}" for row in names for column in names]
+        return [format_number(selected[wanted[0]][wanted[-1]])]
+    return [f"{row}\t{column}\t{format_number(value)}" for row in selected for column, value in selected[row].items()]
 
 
 @app.command("check", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
