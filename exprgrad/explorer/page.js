@@ -312,9 +312,8 @@
         if (!node.op) return;
         node.inputs.forEach((child, slot) => {
           if (!nodes[child].needsGrad) return;
-          const edges = graphEdges.get(`n${child}->n${index}op`) || [];
-          const repeat = node.inputs.slice(0, slot).filter((other) => other === child).length;
-          const label = edges[repeat] && edges[repeat].querySelector("text");
+          const [edge] = edgeGroups(child, index, slot);
+          const label = edge && edge.querySelector("text");
           if (!label) return;
           const formula = node.formulas[slot];
           const local = state.locals[index] ? state.locals[index][slot] : null;
