@@ -404,12 +404,6 @@
     return parts.filter((part, position) => position === 0 || part !== parts[position - 1]);
   }
 
-  function termsByNode() {
-    const grouped = nodes.map(() => []);
-    for (const term of state.terms) grouped[term.child].push(term);
-    return grouped;
-  }
-
   // -- painting the state ------------------------------------------------------------------------------------------
 
   function forwardEquation(index, data) {
@@ -439,7 +433,7 @@
     const user = nodes[term.user];
     const upstreamSymbol = user.gradSymbol;
     const localSymbol = user.localSymbols[term.slot];
-    const total = termsByNode()[term.child].length;
+    const total = state.terms.filter((other) => other.child === term.child).length;
     const progress = total > 1 ? ` (term ${term.arrived} of ${total})` : "";
     if (term.local === null) {
       return `${child.gradSymbol} += ${upstreamSymbol} * ${localSymbol} = 0: ${upstreamSymbol} is 0, so nothing passes back` +
