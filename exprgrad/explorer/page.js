@@ -770,16 +770,18 @@
     }
   }
 
+  const stepBack = () => go(atEnd() ? walkLength() - 1 : cursor - 1);
+  const stepNext = () => go(atEnd() ? walkLength() : cursor + 1);
   document.getElementById("step-start").addEventListener("click", () => go(0));
-  document.getElementById("step-back").addEventListener("click", () => go(atEnd() ? walkLength() - 1 : cursor - 1));
-  document.getElementById("step-next").addEventListener("click", () => go(atEnd() ? walkLength() : cursor + 1));
+  document.getElementById("step-back").addEventListener("click", stepBack);
+  document.getElementById("step-next").addEventListener("click", stepNext);
   document.getElementById("step-end").addEventListener("click", () => go(walkLength()));
   document.addEventListener("keydown", (event) => {
     const target = event.target;
     if (target instanceof HTMLInputElement || event.altKey || event.ctrlKey || event.metaKey) return;
     const actions = {
-      ArrowRight: () => go(atEnd() ? walkLength() : cursor + 1),
-      ArrowLeft: () => go(atEnd() ? walkLength() - 1 : cursor - 1),
+      ArrowRight: stepNext,
+      ArrowLeft: stepBack,
       Home: () => go(0),
       End: () => go(walkLength()),
       Escape: () => select(null),
