@@ -297,15 +297,15 @@
         const ink = drawing.darkFills.includes(fill) ? "#ffffff" : "#1b1f24";
         texts.forEach((text) => { text.style.fill = ink; });
       });
-      const positive = ["0"].concat([1, 2, 3, 4].map((k) => "+" + drawn((scale * k) / 4)));
-      const negative = ["0"].concat([1, 2, 3, 4].map((k) => "-" + drawn((scale * k) / 4)));
+      // The key's texts as exprgrad.dot._add_legend writes them: (low, high] above 0, [-high, -low) below.
+      const bounds = [0, 1, 2, 3, 4].map((k) => drawn((scale * k) / 4));
       for (const entry of legend) {
         if (entry.constant) continue;
         const k = entry.level;
-        if (entry.sign > 0) setText(entry.text, `${positive[k]} < grad <= ${positive[k + 1]}`);
-        else if (entry.sign < 0) setText(entry.text, `${negative[k + 1]} <= grad < ${negative[k]}`);
+        if (entry.sign > 0) setText(entry.text, `(${bounds[k]}, ${bounds[k + 1]}]`);
+        else if (entry.sign < 0) setText(entry.text, `[-${bounds[k + 1]}, -${bounds[k]})`.replace("-0)", "0)"));
       }
-      if (legendTitle) setText(legendTitle, `grad colours (max |grad| = ${drawn(scale)})`);
+      if (legendTitle) setText(legendTitle, `grad (max |grad| = ${drawn(scale)})`);
     }
     if (drawing.edgeDerivatives) {
       nodes.forEach((node, index) => {
