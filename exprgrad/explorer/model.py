@@ -53,7 +53,6 @@ def page_document(
     program: Program,
     *,
     precision: int | None = None,
-    digits: int | None = None,
     color_by_grad: bool = False,
     edge_derivatives: bool = False,
     drawn: bool = True,
@@ -111,7 +110,8 @@ def page_document(
         "precision": precision,
         "drawing": {
             "drawn": drawn,
-            "digits": digits or DEFAULT_DIGITS,
+            # The drawing shows `precision` digits too, as `dot.draw` does (DEFAULT_DIGITS without it).
+            "digits": precision or DEFAULT_DIGITS,
             "colorByGrad": color_by_grad,
             "edgeDerivatives": edge_derivatives,
             "positiveFills": list(POSITIVE_FILLS),

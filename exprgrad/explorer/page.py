@@ -34,7 +34,6 @@ def explorer_html(
     document = page_document(
         program,
         precision=precision,
-        digits=precision,
         color_by_grad=color_by_grad,
         edge_derivatives=edge_derivatives,
         drawn=drawn,
