@@ -197,7 +197,8 @@ def _ranks(nodes: Sequence[Value]) -> dict[int, int]:
 NEGATIVE_FILLS = ("#fddbc7", "#f4a582", "#d6604d", "#b2182b")
 POSITIVE_FILLS = ("#d1e5f0", "#92c5de", "#4393c3", "#2166ac")
 ZERO_FILL = "#f7f7f7"
-_DARK_FILLS = frozenset({NEGATIVE_FILLS[-1], POSITIVE_FILLS[-1], NEGATIVE_FILLS[-2], POSITIVE_FILLS[-2]})
+# The fills dark enough to need white text (the explorer page reads them too).
+DARK_FILLS = (NEGATIVE_FILLS[-1], POSITIVE_FILLS[-1], NEGATIVE_FILLS[-2], POSITIVE_FILLS[-2])
 
 
 def _gradient_scale(nodes: Sequence[Value]) -> float:
@@ -217,7 +218,7 @@ def _fill(node: Value, scale: float) -> dict[str, str]:
         return {}
     colour = _fill_colour(node.grad, scale)
     attributes = {"style": "filled", "fillcolor": colour}
-    if colour in _DARK_FILLS:
+    if colour in DARK_FILLS:
         attributes["fontcolor"] = "white"
     return attributes
 
@@ -239,7 +240,7 @@ def _add_legend(graph: graphviz.Digraph, scale: float, digits: int | None, rankd
     with graph.subgraph(name="cluster_legend") as legend:
         legend.attr(label=f"grad (max |grad| = {_number(scale, digits)})", fontsize="10")
         for index, (colour, text) in enumerate(entries):
-            font = {"fontcolor": "white"} if colour in _DARK_FILLS else {}
+            font = {"fontcolor": "white"} if colour in DARK_FILLS else {}
             legend.node(
                 f"legend{index}",
                 text,

@@ -27,10 +27,13 @@ def _one_column_each(text: str) -> bool:
     return text.isascii() or all(character.isascii() or character in _ONE_COLUMN for character in text)
 
 
-def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> str | None:
+def grid(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool], *, ascii_only: bool = False
+) -> str | None:
     """A table as Rich draws it off a terminal (no outer edge, a heavy rule under the header), or None.
 
     `right` says which columns are right-justified. Lines end without trailing spaces, as exprgrad prints them.
+    `ascii_only` draws the borders as Rich does for an output encoding other than UTF-8: with - + and |.
     """
     for row in rows:
         for cell in row:
@@ -48,11 +51,12 @@ def grid(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[
         ]
         return f" {bar} ".join(parts).rstrip()
 
+    head_bar, cross, dash, bar = "|+-|" if ascii_only else "┃╇━│"
     last = count - 1
-    rule = "╇".join("━" * (width + (1 if column in (0, last) else 2)) for column, width in enumerate(widths))
+    rule = cross.join(dash * (width + (1 if column in (0, last) else 2)) for column, width in enumerate(widths))
     if count == 1:
-        rule = "━" * max(1, widths[0])
-    lines = [line(headers, "┃"), rule, *(line(row, "│") for row in rows)]
+        rule = dash * max(1, widths[0])
+    lines = [line(headers, head_bar), rule, *(line(row, bar) for row in rows)]
     return "\n".join(lines) + "\n"
 
 

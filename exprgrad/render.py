@@ -81,23 +81,11 @@ def plain_table(
     enough to draw here; tests compare the two drawings. Where a cell holds a character other than ASCII or the
     label ellipsis, its width on screen needs Rich's tables (wide and zero-width characters): the answer is None.
     """
+    from .plain import grid
+
     rows = table_rows(program, evaluation, precision)
-    for row in rows:
-        if not row[0].isascii() and not row[0].replace("…", "").isascii():
-            return None
-    widths = [max(len(HEADERS[column]), *(len(row[column]) for row in rows)) for column in range(4)]
-
-    def line(cells: tuple[str, ...], bar: str) -> str:
-        label, op, data, grad = cells
-        return (
-            f"{label.ljust(widths[0])} {bar} {op.ljust(widths[1])} {bar} "
-            f"{data.rjust(widths[2])} {bar} {grad.rjust(widths[3])}"
-        )
-
-    head_bar, cross, dash, bar = "|+-|" if ascii_only else "┃╇━│"
-    rule = cross.join(dash * (width + (1 if column in (0, 3) else 2)) for column, width in enumerate(widths))
-    lines = [line(HEADERS, head_bar), rule, *(line(row, bar) for row in rows), output_line(evaluation, precision)]
-    return "\n".join(lines) + "\n"
+    table = grid(HEADERS, rows, [False, False, True, True], ascii_only=ascii_only)
+    return None if table is None else table + output_line(evaluation, precision) + "\n"
 
 
 def print_check(console: Console, results: Sequence[GradientCheck]) -> None:

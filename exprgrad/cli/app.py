@@ -151,6 +151,13 @@ def exit_code_for(error: ExprgradError) -> int:
     return EXIT_USAGE
 
 
+def check_exit_code(*, agree: bool, verified_nothing: bool) -> int:
+    """The exit code of `check`: a disagreement outranks a run that verified nothing (also used by `batch`)."""
+    if not agree:
+        return EXIT_CHECK_FAILED
+    return EXIT_NOTHING_CHECKED if verified_nothing else 0
+
+
 def fail(error: ExprgradError) -> NoReturn:
     """Print `error` on stderr as exprgrad's one-message form and exit with its code."""
     code = exit_code_for(error)

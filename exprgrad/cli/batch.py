@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..bindings import parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, EXIT_OUT_OF_MEMORY, EXIT_USAGE, exit_code_for
+from .app import EXIT_OUT_OF_MEMORY, EXIT_USAGE, check_exit_code, exit_code_for
 from .arguments import MAX_PROGRAM_BYTES
 
 if TYPE_CHECKING:
@@ -175,21 +175,13 @@ def _eval(program: Program, values: dict[str, float], request: dict[str, Any]) -
 
 
 def _grad(program: Program, values: dict[str, float], request: dict[str, Any]) -> tuple[str, int]:
-    from ..hessian import hessian
+    from .commands import checked_wrt, selected_hessian
 
-    wrt = _names(request.get("wrt", []))
-    unknown = [name for name in wrt if name not in program.variables]
-    if unknown:
-        listing = ", ".join(program.variables) or "none"
-        raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
-    names = [name for name in program.variables if not wrt or name in wrt]
+    wrt = checked_wrt(program, _names(request.get("wrt", [])))
     if _order(request) == 2:
-        # As `grad --order 2`: only the rows asked for are computed, one reverse pass each.
-        rows = [wrt[0]] if len(wrt) in (1, 2) else names
-        columns = [wrt[-1]] if len(wrt) in (1, 2) else names
-        return _dumps({"hessian": hessian(program, values, rows=rows, columns=columns)}), 0
+        return _dumps({"hessian": selected_hessian(program, values, wrt)}), 0
     gradients = program.evaluate(values).gradients
-    return _dumps({"gradients": {name: gradients[name] for name in names}}), 0
+    return _dumps({"gradients": {name: gradients[name] for name in program.variables if not wrt or name in wrt}}), 0
 
 
 def _names(wrt: object) -> list[str]:
@@ -214,7 +206,7 @@ def _check(program: Program, values: dict[str, float], request: dict[str, Any]) 
         raise BindingError("rtol and atol must not be negative")
     results = check_gradients(program, values, expected, rtol=rtol, atol=atol)
     agree, verified_nothing = all_agree(results), nothing_checked(results)
-    code = EXIT_CHECK_FAILED if not agree else (EXIT_NOTHING_CHECKED if verified_nothing else 0)
+    code = check_exit_code(agree=agree, verified_nothing=verified_nothing)
     return check_json(results, ok=agree, nothing_checked=verified_nothing, rtol=rtol, atol=atol), code
 
 

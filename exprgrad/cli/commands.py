@@ -9,7 +9,7 @@ import typer
 
 from ..bindings import Arguments, parse_number
 from ..errors import BindingError, ExprgradError
-from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, app, fail, message_text, stdout_console
+from .app import EXIT_CHECK_FAILED, EXIT_NOTHING_CHECKED, app, check_exit_code, fail, message_text, stdout_console
 from .arguments import (
     BINDING_CONTEXT,
     FileOption,
@@ -406,11 +406,7 @@ def grad_command(
     try:
         program, arguments = build_program(ctx, program_argument, file, var)
         program, several = _choose_output(program, outputs, "grad")
-        wanted = list(wrt or [])
-        unknown = [name for name in wanted if name not in program.variables]
-        if unknown:
-            listing = ", ".join(program.variables) or "none"
-            raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+        wanted = checked_wrt(program, wrt or [])
         from ..textform import format_number
 
         if several and order == 2:
@@ -439,6 +435,27 @@ def grad_command(
     sys.stdout.write("".join(line + "\n" for line in lines))
 
 
+def checked_wrt(program: "Program", wrt: list[str]) -> list[str]:
+    """The --wrt names (also `batch`'s "wrt"), each a variable of the program, or a BindingError naming them."""
+    unknown = [name for name in wrt if name not in program.variables]
+    if unknown:
+        listing = ", ".join(program.variables) or "none"
+        raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+    return list(wrt)
+
+
+def selected_hessian(program: "Program", values: dict[str, float], wanted: list[str]) -> dict[str, dict[str, float]]:
+    """The second derivatives `grad --order 2` prints: d2/da db for --wrt a --wrt b (d2/da2 for one --wrt), else the
+    block of the --wrt variables (all of them without --wrt), rows and columns in the program's order."""
+    from ..hessian import hessian
+
+    # Only the rows asked for are computed: each is one reverse pass over the gradient graph.
+    if len(wanted) in (1, 2):
+        return hessian(program, values, rows=[wanted[0]], columns=[wanted[-1]])
+    names = [name for name in program.variables if not wanted or name in wanted]
+    return hessian(program, values, rows=names, columns=names)
+
+
 def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> list[str]:
     from ..textform import format_number
 
@@ -448,16 +465,12 @@ def _first_derivative_lines(gradients: dict[str, float], wanted: list[str]) -> l
 
 
 def _second_derivative_lines(program: "Program", values: dict[str, float], wanted: list[str]) -> list[str]:
-    from ..hessian import hessian
     from ..textform import format_number
 
-    # Only the rows asked for are computed: each is one reverse pass over the gradient graph.
+    selected = selected_hessian(program, values, wanted)
     if len(wanted) in (1, 2):
-        row, column = wanted[0], wanted[-1]
-        return [format_number(hessian(program, values, rows=[row], columns=[column])[row][column])]
-    names = [name for name in program.variables if not wanted or name in wanted]
-    selected = hessian(program, values, rows=names, columns=names)
-    return [f"{row}\t{column}\t{format_number(selected[row][column])}" for row in names for column in names]
+        return [format_number(selected[wanted[0]][wanted[-1]])]
+    return [f"{row}\t{column}\t{format_number(value)}" for row in selected for column, value in selected[row].items()]
 
 
 @app.command("check", cls=ProgramCommand, context_settings=BINDING_CONTEXT)
@@ -529,13 +542,11 @@ def check_command(
         results = check_gradients(program, arguments.values, expected, rtol=rtol, atol=atol)
     except ExprgradError as error:
         fail(error)
+    agree, verified_nothing = all_agree(results), nothing_checked(results)
     if output_format is ReportFormat.json:
         from ..formats import check_json
 
-        sys.stdout.write(
-            check_json(results, ok=all_agree(results), nothing_checked=nothing_checked(results), rtol=rtol, atol=atol)
-            + "\n"
-        )
+        sys.stdout.write(check_json(results, ok=agree, nothing_checked=verified_nothing, rtol=rtol, atol=atol) + "\n")
     else:
         from ..plain import check_text
         from ..render import print_check
@@ -547,10 +558,9 @@ def check_command(
             sys.stdout.write(text)
         else:
             print_check(stdout_console(), results)
-    if not all_agree(results):
-        raise typer.Exit(EXIT_CHECK_FAILED)
-    if nothing_checked(results):
-        raise typer.Exit(EXIT_NOTHING_CHECKED)
+    code = check_exit_code(agree=agree, verified_nothing=verified_nothing)
+    if code:
+        raise typer.Exit(code)
 
 
 def _plain_output(cells: int) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from ..dot import DEFAULT_DIGITS, NEGATIVE_FILLS, POSITIVE_FILLS, ZERO_FILL
+from ..dot import DARK_FILLS, DEFAULT_DIGITS, NEGATIVE_FILLS, POSITIVE_FILLS, ZERO_FILL
 from ..ops import IDENTITY, Op
 from ..program import Program
 from ..textform import describe, local_formula, node_text, shown_label, wrap
@@ -53,7 +53,6 @@ def page_document(
     program: Program,
     *,
     precision: int | None = None,
-    digits: int | None = None,
     color_by_grad: bool = False,
     edge_derivatives: bool = False,
     drawn: bool = True,
@@ -94,10 +93,6 @@ def page_document(
                 for child in node.inputs
             ]
         node_records.append(record)
-    used_ops: dict[str, Op] = {}
-    for node in nodes:
-        if node.op is not None:
-            used_ops.setdefault(node.op.name, node.op)
     return {
         "output": program.output_name,
         "outputIndex": output_index,
@@ -107,23 +102,30 @@ def page_document(
             {"name": name, "node": position[id(node)], "value": node.data} for name, node in program.variables.items()
         ],
         "ops": {
-            name: {"domain": op.domain, "description": op.description, "opens": _opens(op)}
-            for name, op in sorted(used_ops.items())
+            op.name: {"domain": op.domain, "description": op.description, "opens": _opens(op)}
+            for op in used_ops(program)
         },
         # The order of `exprgrad explain`: the output first, then every other node from the last back to the first.
         "stepOrder": [output_index] + [index for index in range(len(nodes) - 1, -1, -1) if index != output_index],
         "precision": precision,
         "drawing": {
             "drawn": drawn,
-            "digits": digits or DEFAULT_DIGITS,
+            # The drawing shows `precision` digits too, as `dot.draw` does (DEFAULT_DIGITS without it).
+            "digits": precision or DEFAULT_DIGITS,
             "colorByGrad": color_by_grad,
             "edgeDerivatives": edge_derivatives,
             "positiveFills": list(POSITIVE_FILLS),
             "negativeFills": list(NEGATIVE_FILLS),
             "zeroFill": ZERO_FILL,
-            "darkFills": [NEGATIVE_FILLS[-1], POSITIVE_FILLS[-1], NEGATIVE_FILLS[-2], POSITIVE_FILLS[-2]],
+            "darkFills": list(DARK_FILLS),
         },
     }
+
+
+def used_ops(program: Program) -> list[Op]:
+    """The ops the program uses, each once, sorted by name."""
+    used = {node.op.name: node.op for node in program.nodes if node.op is not None}
+    return [used[name] for name in sorted(used)]
 
 
 def _opens(op: Op) -> str | None:

@@ -24,9 +24,16 @@ FRAME_HEIGHT = 820
 
 def notebook_html(program: Program, *, color_by_grad: bool = False, edge_derivatives: bool = False) -> str:
     """The explorer of an evaluated `program` as an <iframe> for a notebook's output."""
+    return _frame(program, _evaluated_page(program, color_by_grad=color_by_grad, edge_derivatives=edge_derivatives))
+
+
+def _evaluated_page(program: Program, *, color_by_grad: bool, edge_derivatives: bool) -> str:
     if any(math.isnan(node.data) for node in program.variables.values()):
         raise NotEvaluatedError("evaluate the program first (program(a=..., ...)): the explorer opens at its values")
-    page = explorer_html(program, color_by_grad=color_by_grad, edge_derivatives=edge_derivatives)
+    return explorer_html(program, color_by_grad=color_by_grad, edge_derivatives=edge_derivatives)
+
+
+def _frame(program: Program, page: str) -> str:
     title = html.escape(f"exprgrad explorer: {program.output_name}", quote=True)
     return (
         f'<iframe srcdoc="{html.escape(page, quote=True)}" title="{title}" sandbox="allow-scripts" '
@@ -53,15 +60,14 @@ class Explorer:
 
     def __init__(self, program: Program, *, color_by_grad: bool = False, edge_derivatives: bool = False) -> None:
         self.program = program
-        self.frame = notebook_html(program, color_by_grad=color_by_grad, edge_derivatives=edge_derivatives)
+        self.page = _evaluated_page(program, color_by_grad=color_by_grad, edge_derivatives=edge_derivatives)
 
     def _repr_html_(self) -> str:
-        return self.frame
+        return _frame(self.program, self.page)
 
     def html(self) -> str:
         """The stand-alone page, as `eval --html` writes it."""
-        start = self.frame.index('srcdoc="') + len('srcdoc="')
-        return html.unescape(self.frame[start : self.frame.index('"', start)])
+        return self.page
 
 
 def show(target: Program | Value, *, color_by_grad: bool = False, edge_derivatives: bool = False) -> Explorer | None:

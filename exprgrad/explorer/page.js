@@ -297,24 +297,23 @@
         const ink = drawing.darkFills.includes(fill) ? "#ffffff" : "#1b1f24";
         texts.forEach((text) => { text.style.fill = ink; });
       });
-      const positive = ["0"].concat([1, 2, 3, 4].map((k) => "+" + drawn((scale * k) / 4)));
-      const negative = ["0"].concat([1, 2, 3, 4].map((k) => "-" + drawn((scale * k) / 4)));
+      // The key's texts as exprgrad.dot._add_legend writes them: (low, high] above 0, [-high, -low) below.
+      const bounds = [0, 1, 2, 3, 4].map((k) => drawn((scale * k) / 4));
       for (const entry of legend) {
         if (entry.constant) continue;
         const k = entry.level;
-        if (entry.sign > 0) setText(entry.text, `${positive[k]} < grad <= ${positive[k + 1]}`);
-        else if (entry.sign < 0) setText(entry.text, `${negative[k + 1]} <= grad < ${negative[k]}`);
+        if (entry.sign > 0) setText(entry.text, `(${bounds[k]}, ${bounds[k + 1]}]`);
+        else if (entry.sign < 0) setText(entry.text, `[-${bounds[k + 1]}, -${bounds[k]})`.replace("-0)", "0)"));
       }
-      if (legendTitle) setText(legendTitle, `grad colours (max |grad| = ${drawn(scale)})`);
+      if (legendTitle) setText(legendTitle, `grad (max |grad| = ${drawn(scale)})`);
     }
     if (drawing.edgeDerivatives) {
       nodes.forEach((node, index) => {
         if (!node.op) return;
         node.inputs.forEach((child, slot) => {
           if (!nodes[child].needsGrad) return;
-          const edges = graphEdges.get(`n${child}->n${index}op`) || [];
-          const repeat = node.inputs.slice(0, slot).filter((other) => other === child).length;
-          const label = edges[repeat] && edges[repeat].querySelector("text");
+          const [edge] = edgeGroups(child, index, slot);
+          const label = edge && edge.querySelector("text");
           if (!label) return;
           const formula = node.formulas[slot];
           const local = state.locals[index] ? state.locals[index][slot] : null;
@@ -405,12 +404,6 @@
     return parts.filter((part, position) => position === 0 || part !== parts[position - 1]);
   }
 
-  function termsByNode() {
-    const grouped = nodes.map(() => []);
-    for (const term of state.terms) grouped[term.child].push(term);
-    return grouped;
-  }
-
   // -- painting the state ------------------------------------------------------------------------------------------
 
   function forwardEquation(index, data) {
@@ -440,7 +433,7 @@
     const user = nodes[term.user];
     const upstreamSymbol = user.gradSymbol;
     const localSymbol = user.localSymbols[term.slot];
-    const total = termsByNode()[term.child].length;
+    const total = state.terms.filter((other) => other.child === term.child).length;
     const progress = total > 1 ? ` (term ${term.arrived} of ${total})` : "";
     if (term.local === null) {
       return `${child.gradSymbol} += ${upstreamSymbol} * ${localSymbol} = 0: ${upstreamSymbol} is 0, so nothing passes back` +
@@ -777,16 +770,18 @@
     }
   }
 
+  const stepBack = () => go(atEnd() ? walkLength() - 1 : cursor - 1);
+  const stepNext = () => go(atEnd() ? walkLength() : cursor + 1);
   document.getElementById("step-start").addEventListener("click", () => go(0));
-  document.getElementById("step-back").addEventListener("click", () => go(atEnd() ? walkLength() - 1 : cursor - 1));
-  document.getElementById("step-next").addEventListener("click", () => go(atEnd() ? walkLength() : cursor + 1));
+  document.getElementById("step-back").addEventListener("click", stepBack);
+  document.getElementById("step-next").addEventListener("click", stepNext);
   document.getElementById("step-end").addEventListener("click", () => go(walkLength()));
   document.addEventListener("keydown", (event) => {
     const target = event.target;
     if (target instanceof HTMLInputElement || event.altKey || event.ctrlKey || event.metaKey) return;
     const actions = {
-      ArrowRight: () => go(atEnd() ? walkLength() : cursor + 1),
-      ArrowLeft: () => go(atEnd() ? walkLength() - 1 : cursor - 1),
+      ArrowRight: stepNext,
+      ArrowLeft: stepBack,
       Home: () => go(0),
       End: () => go(walkLength()),
       Escape: () => select(null),

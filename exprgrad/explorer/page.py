@@ -12,7 +12,7 @@ from typing import Any
 
 from ..dot import MAX_DRAWN_NODES, draw, render
 from ..program import Program
-from .model import page_document, program_lines
+from .model import page_document, program_lines, used_ops
 from .opsjs import ops_script
 
 
@@ -34,7 +34,6 @@ def explorer_html(
     document = page_document(
         program,
         precision=precision,
-        digits=precision,
         color_by_grad=color_by_grad,
         edge_derivatives=edge_derivatives,
         drawn=drawn,
@@ -63,7 +62,6 @@ def explorer_html(
             "chain-rule steps below show every node.</p>\n"
         )
         zoom = ""
-    used = {node.op.name: node.op for node in program.nodes if node.op is not None}
     title = f"exprgrad explorer: {program.output_name}"
     return Template(_asset("page.html")).substitute(
         title=html.escape(title),
@@ -72,7 +70,7 @@ def explorer_html(
         zoom=zoom,
         graph=graph,
         data=script_json(document),
-        ops=ops_script([used[name] for name in sorted(used)]),
+        ops=ops_script(used_ops(program)),
         script=_asset("page.js"),
     )
 
