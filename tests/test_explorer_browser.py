@@ -232,6 +232,26 @@ def test_an_infinite_local_derivative_keeps_the_value_shown(tmp_path: Path, watc
     watched.assert_quiet()
 
 
+def test_a_dashed_copy_follows_its_node(tmp_path: Path, watched: Watched) -> None:
+    """A value drawn again beside a far user (a dashed copy) shows the new numbers, and its edge the new local
+    derivative, after an input changes, as its node does."""
+    program = "y = tanh(tanh(tanh(tanh(a)))) * a"
+    page = watched.open(write_page(tmp_path, program, "--a", "0.5", "--edge-derivatives"))
+    texts = page.locator("#graph g.node text")
+    assert texts.all_text_contents().count("data 0.5") == 2  # the leaf a, and its copy beside the product
+    edge_labels = page.locator("#graph g.edge text")
+    before = edge_labels.all_text_contents()
+    page.get_by_label("a value").fill("2")
+    shown = texts.all_text_contents()
+    grads_shown = [shown[index + 1] for index, text in enumerate(shown) if text == "data 2"]
+    gradient = eval_json(program, {"a": 2.0})["gradients"]["a"]
+    assert grads_shown == [f"grad {gradient:.6g}"] * 2 and "data 0.5" not in shown
+    after = edge_labels.all_text_contents()
+    # Every edge label with a number moved, the copy's edge into the product included.
+    assert all(old != new for old, new in zip(before, after, strict=True) if "=" in old)
+    watched.assert_quiet()
+
+
 def test_selecting_a_node_highlights_row_step_and_paths(tmp_path: Path, watched: Watched) -> None:
     """Selecting `b` highlights its row and step, and the nodes and edges on its path to the output only."""
     page = watched.open(write_page(tmp_path, *WALKTHROUGH))

@@ -215,9 +215,8 @@
   const svg = document.querySelector("#graph svg");
   const graphNodes = new Map(); // "n3" or "n3op" -> <g>
   const graphEdges = new Map(); // "n1->n3op" -> [<g>, ...] in the order of the inputs
-  const dataTexts = [];
-  const gradTexts = [];
-  const recordShapes = [];
+  // Per node, its record and the dashed copies the drawing adds beside far users ("n3", "n3c7", ...).
+  const recordGroups = [];
   const legend = [];
   let legendTitle = null;
   if (svg) {
@@ -229,6 +228,8 @@
       const name = group.querySelector("title").textContent;
       group.querySelector("title").remove();
       graphNodes.set(name, group);
+      const copy = /^n(\d+)c\d+$/.exec(name);
+      if (copy) (recordGroups[Number(copy[1])] ||= []).push(group);
     }
     for (const group of svg.querySelectorAll("g.edge")) {
       const name = group.querySelector("title").textContent;
@@ -239,10 +240,7 @@
     nodes.forEach((node, index) => {
       const group = graphNodes.get(`n${index}`);
       if (!group) return;
-      const texts = [...group.querySelectorAll("text")];
-      dataTexts[index] = texts.find((text) => text.textContent.startsWith("data ")) || null;
-      gradTexts[index] = texts.find((text) => text.textContent.startsWith("grad ")) || null;
-      recordShapes[index] = group.querySelector("polygon");
+      (recordGroups[index] ||= []).unshift(group);
       group.setAttribute("tabindex", "0");
       group.setAttribute("role", "button");
       group.setAttribute("aria-label", `node ${nodeName(index)}`);
@@ -274,28 +272,29 @@
   function paintDrawing(data, grads) {
     if (!svg) return;
     nodes.forEach((node, index) => {
-      const dataText = dataTexts[index];
-      if (dataText) setText(dataText, data[index] === null ? "data —" : `data ${drawn(data[index])}`);
-      const gradText = gradTexts[index];
-      if (gradText) setText(gradText, grads[index] === null ? "grad —" : `grad ${drawn(grads[index])}`);
+      for (const group of recordGroups[index] || []) {
+        for (const text of group.querySelectorAll("text")) {
+          if (text.textContent.startsWith("data ")) {
+            setText(text, data[index] === null ? "data —" : `data ${drawn(data[index])}`);
+          } else if (text.textContent.startsWith("grad ")) {
+            setText(text, grads[index] === null ? "grad —" : `grad ${drawn(grads[index])}`);
+          }
+        }
+      }
     });
     if (drawing.colorByGrad) {
       const finite = grads.filter((grad, index) => grad !== null && nodes[index].needsGrad);
       const scale = finite.reduce((largest, grad) => Math.max(largest, Math.abs(grad)), 0);
       nodes.forEach((node, index) => {
-        const shape = recordShapes[index];
-        if (!shape || !node.needsGrad) return;
-        const group = graphNodes.get(`n${index}`);
-        const texts = group.querySelectorAll("text");
-        if (grads[index] === null) {
-          shape.style.fill = "none";
-          texts.forEach((text) => { text.style.fill = ""; });
-          return;
+        if (!node.needsGrad) return;
+        const fill = grads[index] === null ? "none" : fillOf(grads[index], scale);
+        const ink = grads[index] === null ? "" : drawing.darkFills.includes(fill) ? "#ffffff" : "#1b1f24";
+        for (const group of recordGroups[index] || []) {
+          const shape = group.querySelector("polygon");
+          if (!shape) continue;
+          shape.style.fill = fill;
+          group.querySelectorAll("text").forEach((text) => { text.style.fill = ink; });
         }
-        const fill = fillOf(grads[index], scale);
-        shape.style.fill = fill;
-        const ink = drawing.darkFills.includes(fill) ? "#ffffff" : "#1b1f24";
-        texts.forEach((text) => { text.style.fill = ink; });
       });
       // The key's texts as exprgrad.dot._add_legend writes them: (low, high] above 0, [-high, -low) below.
       const bounds = [0, 1, 2, 3, 4].map((k) => drawn((scale * k) / 4));
@@ -569,7 +568,8 @@
   }
 
   function edgeGroups(child, user, slot) {
-    const edges = graphEdges.get(`n${child}->n${user}op`) || [];
+    // An input drawn again beside a far user (a dashed copy) reaches it from the copy.
+    const edges = graphEdges.get(`n${child}->n${user}op`) || graphEdges.get(`n${child}c${user}->n${user}op`) || [];
     const repeat = nodes[user].inputs.slice(0, slot).filter((other) => other === child).length;
     return edges[repeat] ? [edges[repeat]] : [];
   }
