@@ -152,20 +152,18 @@ def _check_names(
     fixed: Mapping[str, float],
     ranges: Mapping[str, tuple[float, float]],
 ) -> None:
-    known = list(program.variables)
-    listing = ", ".join(known) or "none"
-    if wrt not in program.variables:
-        raise BindingError(f"--wrt {wrt}: not a variable of the program (its variables: {listing})")
+    program.check_option_names("--wrt", [wrt])
     strangers = [name for name in formula.variables if name not in program.names]
     if strangers:
         computed = program.computed_names
-        known_names = listing + (f"; its statements: {', '.join(computed)}" if computed else "")
+        known_names = ", ".join(program.variables) or "none"
+        if computed:
+            known_names += f"; its statements: {', '.join(computed)}"
         raise BindingError(
             f"the formula uses {', '.join(strangers)}, which the program does not (its variables: {known_names})"
         )
+    program.check_option_names("--range", ranges)
     for name in ranges:
-        if name not in program.variables:
-            raise BindingError(f"--range {name}: not a variable of the program (its variables: {listing})")
         if name in fixed:
             raise BindingError(f"{name} has both a value and a --range; give one or the other")
 

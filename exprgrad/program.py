@@ -137,6 +137,13 @@ class Program:
             self._input_ids = [tuple(position[id(child)] for child in node.inputs) for node in self.nodes]
         return self._input_ids
 
+    def check_option_names(self, option: str, names: Iterable[str]) -> None:
+        """Raise `BindingError` for the first of `names`, given with `option` (``--wrt``), that is not a variable."""
+        for name in names:
+            if name not in self.variables:
+                listing = ", ".join(self.variables) or "none"
+                raise BindingError(f"{option} {name}: not a variable of the program (its variables: {listing})")
+
     def check_names(self, names: Iterable[str]) -> None:
         """Raise `BindingError` unless every name is a variable (one with a value in the program included)."""
         names = list(names)

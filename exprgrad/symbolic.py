@@ -484,10 +484,7 @@ def differentiate(program: Program, wrt: Sequence[str] = (), order: int = 1) -> 
 
 
 def _differentiate(program: Program, wrt: Sequence[str], order: int) -> Derivatives:
-    unknown = [name for name in wrt if name not in program.variables]
-    if unknown:
-        listing = ", ".join(program.variables) or "none"
-        raise DiffError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+    program.check_option_names("--wrt", wrt)
     if order not in (1, 2):
         raise DiffError(f"--order takes 1 or 2, got {order}")
     names = list(dict.fromkeys(wrt)) if wrt else list(program.variables)

@@ -437,10 +437,7 @@ def grad_command(
 
 def checked_wrt(program: "Program", wrt: list[str]) -> list[str]:
     """The --wrt names (also `batch`'s "wrt"), each a variable of the program, or a BindingError naming them."""
-    unknown = [name for name in wrt if name not in program.variables]
-    if unknown:
-        listing = ", ".join(program.variables) or "none"
-        raise BindingError(f"--wrt {unknown[0]}: not a variable of the program (its variables: {listing})")
+    program.check_option_names("--wrt", wrt)
     return list(wrt)
 
 
